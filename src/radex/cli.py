@@ -1,0 +1,140 @@
+"""The `radex` command line; RadexError is translated here into a message and an exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from radex import __version__
+from radex.errors import InputError, NotFoundError, RadexError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="radex",
+    help="RADEX: ask questions of your Confluence, and keep it tidy.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+def translate_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn RadexError into a one-line message and a non-zero exit code (2 for bad input)."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except RadexError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            code = 2 if isinstance(exc, (InputError, NotFoundError)) else 1
+            raise typer.Exit(code) from None
+
+    return wrapper
+
+
+@app.command()
+def version() -> None:
+    """Print the RADEX version."""
+    typer.echo(__version__)
+
+
+emulator_app = typer.Typer(
+    help="Run a faithful Confluence emulator on loopback.", no_args_is_help=True
+)
+app.add_typer(emulator_app, name="emulator")
+
+
+@emulator_app.command("serve")
+@translate_errors
+def emulator_serve(
+    flavor: Annotated[str, typer.Option(help="cloud or dc (Data Center).")] = "cloud",
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8090,
+    pages: Annotated[int | None, typer.Option(help="Generate a site with N pages in ENG.")] = None,
+    fixture: Annotated[
+        Path | None, typer.Option(help="Load a YAML/JSON fixture (docs/emulator-fixtures.md).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for generated content and faults.")] = 0,
+    latency_ms: Annotated[float, typer.Option(help="Added latency per request.")] = 0.0,
+    faults: Annotated[
+        str,
+        typer.Option(help="e.g. 429:0.1,429-no-retry-after:0.05,500:0.02,timeout:0.01,poison:ID"),
+    ] = "",
+    user: Annotated[
+        str | None, typer.Option(help="Admin login: email on Cloud, username on DC.")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Admin API token (Cloud) or PAT/password (DC).")
+    ] = None,
+    context_path: Annotated[str, typer.Option(help="DC context path, e.g. /confluence.")] = "",
+    legacy_v1: Annotated[
+        str, typer.Option(help="Cloud v1 reads v2 replaces: serve, warn (headers) or gone (410).")
+    ] = "warn",
+    rate_limit: Annotated[
+        str, typer.Option(help="Per-user token bucket CAPACITY:FILL_RATE[:INTERVAL_S].")
+    ] = "",
+    anonymous: Annotated[bool, typer.Option(help="Allow anonymous access.")] = False,
+) -> None:
+    """Start the emulator and print its base URL and the site admin's credential."""
+    from radex.confluence.emulator.serve import (
+        DEFAULT_OAUTH_CLIENT,
+        ServeOptions,
+        admin_of,
+        base_url,
+        build_emulator,
+        serve,
+    )
+
+    if flavor not in ("cloud", "dc"):
+        raise InputError(f"--flavor must be cloud or dc, not {flavor!r}")
+    if legacy_v1 not in ("serve", "warn", "gone"):
+        raise InputError(f"--legacy-v1 must be serve, warn or gone, not {legacy_v1!r}")
+    opts = ServeOptions(
+        flavor=flavor,  # type: ignore[arg-type]
+        pages=pages,
+        fixture=fixture,
+        seed=seed,
+        latency_ms=latency_ms,
+        faults=faults,
+        user=user,
+        token=token,
+        context_path=context_path,
+        legacy_v1=legacy_v1,  # type: ignore[arg-type]
+        rate_limit=rate_limit,
+        anonymous=anonymous,
+    )
+    emu = build_emulator(opts)
+    admin = admin_of(emu)
+    typer.echo(f"Confluence {flavor} emulator at {base_url(emu, '127.0.0.1', port)}")
+    if flavor == "cloud":
+        typer.echo(f"admin: email {admin.email}  api token {admin.secret}")
+        typer.echo(
+            f"cloudId: {emu.site.cloud_id}  oauth client: {' / '.join(DEFAULT_OAUTH_CLIENT)}"
+        )
+    else:
+        typer.echo(f"admin: username {admin.username}  personal access token {admin.secret}")
+    pages_total = sum(1 for c in emu.site.content.values() if c.type == "page")
+    typer.echo(f"{len(emu.site.spaces)} spaces, {pages_total} pages. Ctrl-C stops.")
+    serve(emu, port=port)
+
+
+@app.command()
+def demo() -> None:
+    """Run the end-to-end demo (import the sample space, ask it questions)."""
+    typer.echo("radex demo: not yet available (it arrives with the knowledge-base issue).")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="radex")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
