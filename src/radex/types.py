@@ -1,0 +1,199 @@
+"""The values every layer passes around: Confluence content, people, permissions and ACLs.
+
+All are frozen dataclasses. Confluence identifiers are opaque strings; people are identified by
+``accountId`` on Cloud and ``userKey`` on Data Center (``Person.id`` holds whichever applies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Deployment = Literal["cloud", "dc"]
+ContentKind = Literal["page", "blogpost", "comment", "attachment", "folder"]
+ContentStatus = Literal["current", "archived", "trashed", "draft", "deleted", "historical"]
+PermissionOp = Literal["read", "update"]
+PrincipalKind = Literal["user", "group", "anyone"]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Confluence user: ``id`` is the accountId (Cloud) or userKey (Data Center)."""
+
+    id: str
+    display_name: str
+    username: str | None = None  # Data Center only
+    email: str | None = None
+    kind: Literal["known", "anonymous", "app", "unknown"] = "known"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A Confluence group (``id`` is absent on Data Center)."""
+
+    name: str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Space:
+    """A Confluence space."""
+
+    id: str
+    key: str
+    name: str
+    type: str = "global"
+    status: str = "current"
+    homepage_id: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One version of a piece of content: who made it, when and why."""
+
+    number: int
+    when: datetime
+    author_id: str | None = None
+    message: str = ""
+    minor_edit: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page or blog post; ``body`` is storage format when it was requested, else None."""
+
+    id: str
+    kind: Literal["page", "blogpost"]
+    title: str
+    space_id: str
+    status: ContentStatus
+    version: VersionInfo
+    created_at: datetime | None = None
+    author_id: str | None = None
+    parent_id: str | None = None
+    space_key: str | None = None
+    body: str | None = None
+    labels: tuple[str, ...] | None = None
+    web_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ContentRef:
+    """A lightweight reference to content in a tree (ancestors, children, folders)."""
+
+    id: str
+    kind: ContentKind
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A footer comment on a page or blog post."""
+
+    id: str
+    container_id: str
+    body: str | None
+    version: VersionInfo
+    parent_comment_id: str | None = None
+    author_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label on content."""
+
+    name: str
+    prefix: str = "global"
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a page or blog post."""
+
+    id: str
+    container_id: str
+    filename: str
+    media_type: str
+    size: int | None
+    version: VersionInfo
+    download_path: str  # site-relative, e.g. /download/attachments/123/file.pdf?version=2
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Who a content restriction admits for one operation (empty = unrestricted)."""
+
+    operation: PermissionOp
+    user_ids: tuple[str, ...] = ()
+    group_names: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nobody is named, i.e. the operation is not restricted."""
+        return not self.user_ids and not self.group_names
+
+
+@dataclass(frozen=True)
+class SpacePermission:
+    """A space-level grant of one operation to a user, a group or anonymous users."""
+
+    principal: PrincipalKind
+    principal_id: str | None
+    operation: str  # e.g. "read" (VIEW), "create", "administer"
+    target: str = "space"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Someone an ACL clause can name: ``user:<id>``, ``group:<name>`` or ``anyone``."""
+
+    kind: PrincipalKind
+    name: str = ""
+
+    def __str__(self) -> str:
+        return "anyone" if self.kind == "anyone" else f"{self.kind}:{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> Principal:
+        """The principal written as ``user:<id>``, ``group:<name>`` or ``anyone``."""
+        if text == "anyone":
+            return cls("anyone")
+        kind, sep, name = text.partition(":")
+        if not sep or not name or kind not in ("user", "group"):
+            raise ValueError(f"'{text}' is not a principal (user:<id>, group:<name> or anyone)")
+        return cls("user" if kind == "user" else "group", name)
+
+
+@dataclass(frozen=True)
+class Acl:
+    """Who may read something, in conjunctive normal form: every clause must admit the reader.
+
+    A clause is a set of principals, any one of which satisfies it. An Acl with no clauses admits
+    no one (it fails closed); ``Acl.public()`` is the one that admits everyone.
+    """
+
+    clauses: tuple[frozenset[Principal], ...] = field(default_factory=tuple)
+
+    @classmethod
+    def public(cls) -> Acl:
+        """An ACL that admits everyone."""
+        return cls((frozenset({Principal("anyone")}),))
+
+    @classmethod
+    def of(cls, clauses: Iterable[Iterable[Principal]]) -> Acl:
+        """An ACL from clauses; an empty clause (admits no one) is kept, failing closed."""
+        return cls(tuple(frozenset(c) for c in clauses))
+
+    def admits(self, principals: Iterable[Principal]) -> bool:
+        """True when every clause names ``anyone`` or one of the reader's principals."""
+        held = set(principals) | {Principal("anyone")}
+        return bool(self.clauses) and all(clause & held for clause in self.clauses)
+
+    def narrowed(self, other: Acl) -> Acl:
+        """The ACL admitting only readers both admit (clauses concatenated)."""
+        return Acl(self.clauses + other.clauses)
