@@ -195,5 +195,7 @@ class Acl:
         return bool(self.clauses) and all(clause & held for clause in self.clauses)
 
     def narrowed(self, other: Acl) -> Acl:
-        """The ACL admitting only readers both admit (clauses concatenated)."""
+        """The ACL admitting only readers both admit (clauses concatenated; empty stays closed)."""
+        if not self.clauses or not other.clauses:
+            return Acl((frozenset(),))
         return Acl(self.clauses + other.clauses)
