@@ -47,12 +47,15 @@ def spec(name: str) -> dict[str, Any]:
 
 
 def _template(doc: dict[str, Any], name: str, path: str) -> str:
-    """The spec's path template matching a concrete API path (below /wiki/api/v2 for v2)."""
-    for template in doc["paths"]:
-        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
-        if re.match(pattern, path):
-            return template
-    raise AssertionError(f"{path} is not in the {name} OpenAPI document")
+    """The most specific spec path template matching a concrete API path (fewest parameters)."""
+    matches = [
+        template
+        for template in doc["paths"]
+        if re.match("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$", path)
+    ]
+    if not matches:
+        raise AssertionError(f"{path} is not in the {name} OpenAPI document")
+    return min(matches, key=lambda t: t.count("{"))
 
 
 def validate(name: str, method: str, path: str, status: int, body: Any) -> None:

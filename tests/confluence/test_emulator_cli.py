@@ -85,7 +85,8 @@ def test_cloud_generated_site_with_chosen_credential() -> None:
     )
     try:
         assert lines[0] == f"Confluence cloud emulator at http://127.0.0.1:{port}/wiki"
-        assert "ops@example.com" in lines[1] and "t0ken" in lines[1]
+        assert "ops@example.com" in lines[1]
+        assert "t0ken" in lines[1]
         resp = wait_ready(
             f"http://127.0.0.1:{port}/wiki/api/v2/spaces?keys=ENG",
             auth=("ops@example.com", "t0ken"),

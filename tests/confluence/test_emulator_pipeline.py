@@ -1,4 +1,4 @@
-"""The emulator's request pipeline: auth per flavour, gateway, OAuth 3LO, faults, limits, counters."""
+"""The emulator's request pipeline: auth, gateway, OAuth 3LO, faults, limits and counters."""
 
 from __future__ import annotations
 
@@ -164,7 +164,8 @@ async def test_oauth_three_legged_dance_with_rotating_refresh_tokens(cloud: Any)
         "redirect_uri": "http://127.0.0.1/callback",
     }
     tokens = (await client.post("/oauth/token", json=form)).json()
-    assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 3600
+    assert tokens["token_type"] == "Bearer"
+    assert tokens["expires_in"] == 3600
     # the code is single-use
     assert (await client.post("/oauth/token", json=form)).status_code == 403
     sites = (

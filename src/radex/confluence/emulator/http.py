@@ -267,9 +267,15 @@ def v2_page(
     render: Callable[[T], Any],
     default_limit: int = 25,
     max_limit: int = V2_MAX_LIMIT,
+    cap: int | None = None,
 ) -> Response:
-    """One page of a v2 list: keyset cursor in both the ``Link`` header and ``_links.next``."""
+    """One page of a v2 list: keyset cursor in both the ``Link`` header and ``_links.next``.
+
+    ``cap`` silently lowers a valid ``limit`` (e.g. versions with bodies come 50 at most).
+    """
     limit = v2_limit(ctx, default_limit, max_limit)
+    if cap is not None:
+        limit = min(limit, cap)
     ordered = sorted(items, key=lambda it: list(sort_key(it)))
     cursor = ctx.params.get("cursor")
     if cursor:
@@ -338,7 +344,9 @@ def v1_collection(
         "start": start,
         "limit": limit,
         "size": len(chunk),
-        "_links": v1_links(ctx, start=start, limit=limit, has_next=start + limit < len(items)),
+        "_links": v1_links(
+            ctx, start=start, limit=limit, has_next=limit > 0 and start + limit < len(items)
+        ),
     }
 
 

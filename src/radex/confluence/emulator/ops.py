@@ -282,6 +282,17 @@ def restore(site: Site, user: User | None, content: Content) -> Content:
     return content
 
 
+def discard_draft(site: Site, user: User | None, content: Content) -> None:
+    """Delete an unpublished draft outright (drafts never go to the trash)."""
+    who = _require_user(user)
+    if content.status != "draft":
+        raise OpError("bad_request", "Only drafts can be discarded")
+    if not site.can_update(who, content):
+        raise OpError("forbidden", "You do not have permission to delete this content")
+    site.changed(_event(content, "removed"), content, who)
+    site.remove(content)
+
+
 def add_labels(
     site: Site, user: User | None, content: Content, labels: list[tuple[str, str]]
 ) -> list[Label]:

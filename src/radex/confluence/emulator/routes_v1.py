@@ -1,38 +1,33 @@
-"""Classic REST v1 endpoints (Cloud ``/wiki/rest/api``, Data Center ``[/ctx]/rest/api``)."""
+"""Classic REST v1 endpoints (Cloud ``/wiki/rest/api``, Data Center ``[/ctx]/rest/api``).
+
+The endpoints live in ``routes_v1_*`` modules (one resource each) and the JSON shapes in
+``render_v1``; this module gathers them into the two lists the app mounts.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from radex.confluence.emulator import (
+    routes_v1_attachments,
+    routes_v1_content,
+    routes_v1_labels,
+    routes_v1_people,
+    routes_v1_restrictions,
+    routes_v1_spaces,
+    routes_v1_tree,
+)
+from radex.confluence.emulator.http import Endpoint
+from radex.confluence.emulator.render_v1 import space_v1
+from radex.confluence.emulator.routes_v1_spaces import list_spaces
 
-from starlette.responses import Response
-
-from radex.confluence.emulator.http import Ctx, Endpoint, ok, v1_collection
-from radex.confluence.emulator.model import Space
-
-
-def space_v1(ctx: Ctx, space: Space) -> dict[str, Any]:
-    """A v1 Space."""
-    return {
-        "id": int(space.id),
-        "key": space.key,
-        "name": space.name,
-        "type": space.type,
-        "status": space.status,
-        "_expandable": {"description": "", "homepage": f"/rest/api/content/{space.homepage_id}"},
-        "_links": {"webui": f"/spaces/{space.key}", "self": f"{ctx.root}/rest/api/space/{space.key}"},
-    }
-
-
-async def list_spaces(ctx: Ctx) -> Response:
-    """GET /space."""
-    spaces = sorted(
-        (s for s in ctx.site.spaces.values() if ctx.site.can_view_space(ctx.user, s)),
-        key=lambda s: s.key,
-    )
-    return ok(v1_collection(ctx, spaces, lambda s: space_v1(ctx, s)))
-
+__all__ = ["ENDPOINTS", "SITE_ENDPOINTS", "list_spaces", "space_v1"]
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("GET", "/space", list_spaces, "v1", deprecated_read=True),
+    *routes_v1_spaces.ENDPOINTS,
+    *routes_v1_content.ENDPOINTS,
+    *routes_v1_tree.ENDPOINTS,
+    *routes_v1_labels.ENDPOINTS,
+    *routes_v1_attachments.ENDPOINTS,
+    *routes_v1_restrictions.ENDPOINTS,
+    *routes_v1_people.ENDPOINTS,
 ]
-SITE_ENDPOINTS: list[Endpoint] = []
+SITE_ENDPOINTS: list[Endpoint] = [*routes_v1_attachments.SITE_ENDPOINTS]
