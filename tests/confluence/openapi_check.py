@@ -46,32 +46,32 @@ def spec(name: str) -> dict[str, Any]:
     return _nullable(json.loads(path.read_text()))  # type: ignore[no-any-return]
 
 
-def _template(doc: dict[str, Any], name: str, path: str) -> str:
-    """The most specific spec path template matching a concrete API path (fewest parameters)."""
-    matches = [
+def templates(name: str, method: str, path: str) -> list[str]:
+    """Spec path templates with this operation matching a concrete path, most specific first."""
+    found = [
         template
-        for template in doc["paths"]
-        if re.match("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$", path)
+        for template, ops in spec(name)["paths"].items()
+        if method.lower() in ops
+        and re.match("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$", path)
     ]
-    if not matches:
-        raise AssertionError(f"{path} is not in the {name} OpenAPI document")
-    return min(matches, key=lambda t: t.count("{"))
+    return sorted(found, key=lambda t: t.count("{"))
 
 
 def validate(name: str, method: str, path: str, status: int, body: Any) -> None:
     """Assert that ``body`` matches the spec's schema for this operation and status."""
     doc = spec(name)
-    template = _template(doc, name, path)
-    op = doc["paths"][template][method.lower()]
+    found = templates(name, method, path)
+    assert found, f"{method} {path} is not in the {name} OpenAPI document"
+    op = doc["paths"][found[0]][method.lower()]
     responses = op["responses"]
     resp = responses.get(str(status)) or responses.get("default")
-    assert resp is not None, f"{method} {template} documents no {status} response"
+    assert resp is not None, f"{method} {found[0]} documents no {status} response"
     if "$ref" in resp:
         resp = doc["components"]["responses"][resp["$ref"].rsplit("/", 1)[1]]
     schema = resp.get("content", {}).get("application/json", {}).get("schema")
-    assert schema is not None, f"{method} {template} {status} has no JSON schema"
+    assert schema is not None, f"{method} {found[0]} {status} has no JSON schema"
     root = {**schema, "components": doc["components"]}
     errors = sorted(Draft202012Validator(root).iter_errors(body), key=lambda e: list(e.path))
-    assert not errors, f"{method} {path} {status}: " + "; ".join(
+    assert not errors, f"{method} {path} {status} ({name}): " + "; ".join(
         f"{list(e.path)}: {e.message[:200]}" for e in errors[:5]
     )
