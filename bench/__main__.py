@@ -1,4 +1,4 @@
-"""Run every benchmark module (``python -m bench``) or the ones named (``python -m bench convert``)."""
+"""Run every benchmark (``python -m bench``) or the named ones (``python -m bench convert``)."""
 
 from __future__ import annotations
 

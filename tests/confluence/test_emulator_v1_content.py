@@ -192,6 +192,16 @@ async def test_get_content_default_expansions_and_links(emu: Emulator) -> None:
         assert body["_links"]["context"] == emu.config.context_path
 
 
+async def test_body_expansions_accept_value_suffix(emu: Emulator) -> None:
+    pid = page_id(emu, "Deployment guide")
+    async with client_for(emu, "alice") as c:
+        params = {"expand": "body.export_view.value,body.storage"}
+        body = check_v1(emu, await c.get(v1(emu, f"/content/{pid}"), params=params))
+    assert "Freeze on Fridays." in body["body"]["export_view"]["value"]
+    assert body["body"]["storage"]["value"].startswith("<h1>Deploying</h1>")
+    assert "view" not in body["body"]
+
+
 async def test_identity_style_per_flavour(emu: Emulator) -> None:
     pid = page_id(emu, "Deployment guide")
     async with client_for(emu, "alice") as c:
@@ -295,10 +305,14 @@ async def test_children_and_descendants(emu: Emulator) -> None:
         top = check_v1(emu, await c.get(v1(emu, f"/content/{guide}/child/comment")))
         assert [cm["type"] for cm in top["results"]] == ["comment"]
         assert top["results"][0]["extensions"]["location"] == "footer"
+        params = {"depth": "all", "expand": "ancestors,container"}
         every = check_v1(
-            emu, await c.get(v1(emu, f"/content/{guide}/child/comment"), params={"depth": "all"})
+            emu, await c.get(v1(emu, f"/content/{guide}/child/comment"), params=params)
         )
-        assert len(every["results"]) == 2
+        first, reply = every["results"]
+        assert first["ancestors"] == []  # a comment's ancestors are its parent comments
+        assert [a["id"] for a in reply["ancestors"]] == [first["id"]]
+        assert reply["container"]["id"] == guide
         inline = check_v1(
             emu,
             await c.get(v1(emu, f"/content/{guide}/child/comment"), params={"location": "inline"}),

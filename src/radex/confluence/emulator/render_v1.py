@@ -215,7 +215,7 @@ def content_v1(
         done.add("version")
     if expands(expand, "ancestors"):
         sub = sub_expand(expand, "ancestors")
-        out["ancestors"] = [content_v1(ctx, a, sub) for a in ctx.site.ancestors(content)]
+        out["ancestors"] = [content_v1(ctx, a, sub) for a in _ancestors(ctx, content)]
         done.add("ancestors")
     if expands(expand, "container"):
         out["container"] = _container(ctx, content, sub_expand(expand, "container"))
@@ -491,3 +491,15 @@ def operations_v1(ctx: Ctx, content: Content) -> list[dict[str, str]]:
     if ctx.site.can_update(ctx.user, content):
         ops += ["update", "delete"]
     return [{"operation": op, "targetType": content.type} for op in ops]
+
+
+def _ancestors(ctx: Ctx, content: Content) -> list[Content]:
+    """Root first: a comment's parent comments (its page is its container), else the page tree."""
+    if content.type != "comment":
+        return ctx.site.ancestors(content)
+    chain: list[Content] = []
+    parent = ctx.site.content.get(content.parent_comment_id or "")
+    while parent is not None and parent not in chain:
+        chain.append(parent)
+        parent = ctx.site.content.get(parent.parent_comment_id or "")
+    return chain[::-1]

@@ -69,8 +69,9 @@ def _file_id(content: Content, ver: Version) -> str:
 def body_v1(ctx: Ctx, content: Content, ver: Version, expand: frozenset[str]) -> dict[str, Any]:
     """The ``body`` object: storage (verbatim) and the HTML views derived from it."""
     out: dict[str, Any] = {}
+    wanted = {item.split(".", 1)[0] for item in expand}  # body.view.value names body.view
     for rep in _BODY_REPS:
-        if rep not in expand:
+        if rep not in wanted:
             continue
         if rep in ("storage", "editor", "editor2"):
             value = ver.body

@@ -67,13 +67,13 @@ def _array(ctx: Ctx, content: Content, expand: frozenset[str]) -> dict[str, Any]
 async def get_restrictions(ctx: Ctx) -> Response:
     """GET /content/{id}/restriction: a ContentRestrictionArray (read, update)."""
     content = _content(ctx)
-    return ok(_array(ctx, content, parse_expand(ctx)))
+    return ok(_array(ctx, content, parse_expand(ctx, default=FULL)))
 
 
 async def get_by_operation(ctx: Ctx) -> Response:
     """GET /content/{id}/restriction/byOperation: ``{read:{…}, update:{…}, _links}``."""
     content = _content(ctx)
-    expand = parse_expand(ctx)
+    expand = parse_expand(ctx, default=FULL)  # users and groups are expanded by default
     body: dict[str, Any] = {
         op: restriction_v1(ctx, content, op, _op_expand(expand, op)) for op in OPS
     }
@@ -89,7 +89,7 @@ async def get_one_operation(ctx: Ctx) -> Response:
     """GET /content/{id}/restriction/byOperation/{operationKey}."""
     content = _content(ctx)
     op = _op(ctx)
-    return ok(restriction_v1(ctx, content, op, parse_expand(ctx)))
+    return ok(restriction_v1(ctx, content, op, parse_expand(ctx, default=FULL)))
 
 
 # ---- writes ----------------------------------------------------------------------------------
