@@ -87,6 +87,7 @@ class ContentRef:
     id: str
     kind: ContentKind
     title: str | None = None
+    parent_id: str | None = None  # the parent page or folder, when the source said
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,51 @@
+"""Confluence credentials: Cloud API tokens (classic, scoped), OAuth 2.0 3LO, DC PAT and basic."""
+
+from radex.confluence.auth.credentials import (
+    ATLASSIAN_AUTH,
+    ATLASSIAN_GATEWAY,
+    ApiToken,
+    BasicAuth,
+    Credential,
+    CredentialKind,
+    PersonalAccessToken,
+    ScopedApiToken,
+    SiteUrls,
+    normalise_site_url,
+)
+from radex.confluence.auth.oauth import (
+    AuthorizationRequest,
+    CloudSite,
+    OAuth3LO,
+    OAuthApp,
+    OAuthTokens,
+    TokenSink,
+    accessible_resources,
+    complete_authorization,
+    exchange_code,
+    pick_site,
+    refresh_tokens,
+)
+
+__all__ = [
+    "ATLASSIAN_AUTH",
+    "ATLASSIAN_GATEWAY",
+    "ApiToken",
+    "AuthorizationRequest",
+    "BasicAuth",
+    "CloudSite",
+    "Credential",
+    "CredentialKind",
+    "OAuth3LO",
+    "OAuthApp",
+    "OAuthTokens",
+    "PersonalAccessToken",
+    "ScopedApiToken",
+    "SiteUrls",
+    "TokenSink",
+    "accessible_resources",
+    "complete_authorization",
+    "exchange_code",
+    "normalise_site_url",
+    "pick_site",
+    "refresh_tokens",
+]
