@@ -21,6 +21,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(names)}")
         return 2
+    sys.argv = sys.argv[:1]  # each benchmark parses its own options; run them with defaults
     for name in wanted:
         print(f"== bench {name} ==", flush=True)
         importlib.import_module(f"bench.bench_{name}").main()

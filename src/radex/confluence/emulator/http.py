@@ -42,7 +42,15 @@ class EmulatorConfig:
     oauth_token_path: str = "/oauth/token"  # noqa: S105 - a URL path, not a secret
     accessible_resources_path: str = "/oauth/token/accessible-resources"
     access_token_ttl_s: int = 3600
-    v1_list_cap: int = 500  # silent cap on v1 list limits (echoed in `limit`)
+    # silent cap on v1 list limits, echoed in `limit` (None: ~250 seen on Cloud, 500 on DC)
+    v1_list_cap: int | None = None
+
+    @property
+    def list_cap(self) -> int:
+        """The effective silent cap on v1 list limits."""
+        if self.v1_list_cap is not None:
+            return self.v1_list_cap
+        return 250 if self.flavor == "cloud" else 500
 
 
 @dataclass
@@ -312,7 +320,7 @@ def v1_window(ctx: Ctx, default_limit: int = 25, cap: int | None = None) -> tupl
     limit = query_int(ctx, "limit", default_limit)
     if limit < 0:
         raise ApiError(400, "Limit must be greater than or equal to 0")
-    return start, min(limit, cap if cap is not None else ctx.config.v1_list_cap)
+    return start, min(limit, cap if cap is not None else ctx.config.list_cap)
 
 
 def v1_links(ctx: Ctx, *, start: int, limit: int, has_next: bool) -> dict[str, str]:
