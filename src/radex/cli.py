@@ -46,6 +46,62 @@ def version() -> None:
     typer.echo(__version__)
 
 
+@app.command()
+@translate_errors
+def convert(
+    file: Annotated[
+        Path | None, typer.Argument(help="Input file; stdin when omitted or '-'.")
+    ] = None,
+    to: Annotated[
+        str, typer.Option(help="markdown (input is storage format) or storage (input is Markdown).")
+    ] = "markdown",
+    flavor: Annotated[
+        str, typer.Option(help="cloud or dc: how user mentions are written.")
+    ] = "cloud",
+    base_url: Annotated[str, typer.Option(help="Site base URL for the links written.")] = "",
+    space: Annotated[str | None, typer.Option(help="Space key of the page.")] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Print the fidelity report as JSON on stderr.")
+    ] = False,
+) -> None:
+    """Convert a storage-format body to Markdown, or Markdown to storage with --to storage."""
+    import json
+    import sys
+
+    from radex.confluence.markdown import markdown_to_storage
+    from radex.confluence.storage import ConvertContext, storage_to_markdown
+    from radex.errors import ConversionError
+
+    if to not in ("markdown", "storage"):
+        raise InputError(f"--to must be markdown or storage, not {to!r}")
+    if flavor not in ("cloud", "dc"):
+        raise InputError(f"--flavor must be cloud or dc, not {flavor!r}")
+    if report and to != "markdown":
+        raise InputError("--report describes a storage -> Markdown conversion; use --to markdown")
+    if file is None or str(file) == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {file}: {exc.strerror or exc}") from None
+    context = ConvertContext(base_url=base_url, space_key=space)
+    if to == "markdown":
+        result = storage_to_markdown(data, flavor=flavor, context=context)  # type: ignore[arg-type]
+        sys.stdout.write(result.markdown)
+        if report:
+            typer.echo(json.dumps(result.report.to_dict(), ensure_ascii=False), err=True)
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConversionError(
+            f"Markdown is not valid UTF-8 (bad byte at offset {exc.start})",
+            hint="save the file as UTF-8",
+        ) from None
+    sys.stdout.write(markdown_to_storage(text, flavor=flavor, context=context) + "\n")  # type: ignore[arg-type]
+
+
 emulator_app = typer.Typer(
     help="Run a faithful Confluence emulator on loopback.", no_args_is_help=True
 )
