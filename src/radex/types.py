@@ -78,6 +78,8 @@ class Page:
     body: str | None = None
     labels: tuple[str, ...] | None = None
     web_url: str | None = None
+    ancestors: tuple[ContentRef, ...] | None = None  # root first, when the source said
+    read_restriction: Restriction | None = None  # direct read restriction, when expanded
 
 
 @dataclass(frozen=True)

@@ -169,3 +169,9 @@ def test_huge_markdown_is_refused() -> None:
 def test_bad_flavor_is_a_conversion_error() -> None:
     with pytest.raises(ConversionError):
         storage_to_markdown("<p>x</p>", flavor="server")  # type: ignore[arg-type]
+
+
+def test_body_cut_off_inside_a_tag_name_is_recovered() -> None:
+    result = storage_to_markdown("<p>unclosed <ac:link><ri:page")
+    assert "unclosed" in result.markdown
+    assert result.report.recovered

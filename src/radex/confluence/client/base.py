@@ -14,7 +14,7 @@ from radex.confluence.auth import Credential, SiteUrls
 from radex.confluence.client import parse
 from radex.confluence.client.limiter import LimitConfig, SiteLimiter, Sleep, limiter_for
 from radex.confluence.client.observe import Observer
-from radex.confluence.client.pagination import Listing
+from radex.confluence.client.pagination import Listing, walk_v1
 from radex.confluence.client.transport import RetryPolicy, Transport
 from radex.confluence.client.validate import CredentialCheck, validate
 from radex.errors import ConflictError, InputError, NotFoundError
@@ -231,6 +231,18 @@ class ConfluenceClient(ABC):
     @abstractmethod
     def group_members(self, group: Group) -> Listing[Person]:
         """Members of a group."""
+
+    def member_of(self, person: Person) -> Listing[Group]:
+        """The groups a person belongs to (v1 ``/user/memberof``, both deployments)."""
+        param = "accountId" if self.deployment == "cloud" else "key"
+
+        async def walk(listing: Listing[Group]) -> AsyncIterator[Group]:
+            url = await self.v1("/user/memberof")
+            params = {param: person.id}
+            async for item in walk_v1(self.transport, listing, url, params, limit=self._size(200)):
+                yield parse.group_v1(item)
+
+        return self._listing(f"groups of {person.id}", walk)
 
     @abstractmethod
     def search(self, cql: str, *, expand: Sequence[str] = SEARCH_EXPAND) -> Listing[SearchItem]:

@@ -286,7 +286,31 @@ def page_v1(data: Json, *, base: str | None = None) -> Page:
         body=_storage(data.get("body")),
         labels=_labels(metadata.get("labels")),
         web_url=web_url(base or _base(data), data.get("_links")),
+        ancestors=_ancestors(ancestors),
+        read_restriction=_read_restriction(data.get("restrictions")),
     )
+
+
+def _ancestors(data: Any) -> tuple[ContentRef, ...] | None:
+    if not isinstance(data, list):
+        return None
+    refs: list[ContentRef] = []
+    parent: str | None = None
+    for item in data:
+        found = ref(item, parent_id=parent) if isinstance(item, dict) else None
+        if found is not None:
+            refs.append(found)
+            parent = found.id
+    return tuple(refs)
+
+
+def _read_restriction(data: Any) -> Restriction | None:
+    """The ``restrictions.read`` expansion of v1 Content, when users and groups were expanded."""
+    read = obj(obj(data).get("read"))
+    inner = obj(read.get("restrictions"))
+    if not isinstance(inner.get("user"), dict) or not isinstance(inner.get("group"), dict):
+        return None
+    return restrictions_v1({"read": read})["read"]
 
 
 def _base(data: Json) -> str | None:

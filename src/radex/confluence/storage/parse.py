@@ -243,6 +243,7 @@ def _cdata_to_text(match: re.Match[str]) -> str:
 
 
 _NAMESPACES = {"ac": AC, "ri": RI}
+_NAME_TAIL = re.compile(r"[^\w.\-].*$", re.DOTALL)
 
 
 def _restore_namespaces(root: etree._Element) -> None:
@@ -253,6 +254,7 @@ def _restore_namespaces(root: etree._Element) -> None:
         if ":" in tag:
             prefix, _, local = tag.partition(":")
             ns = _NAMESPACES.get(prefix)
+            local = _NAME_TAIL.sub("", local) or "span"  # a tag cut off mid-name: 'page<'
             el.tag = (ns + local) if ns else local
         attrib = el.attrib
         renamed = [

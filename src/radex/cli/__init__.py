@@ -1,43 +1,19 @@
-"""The `radex` command line; RadexError is translated here into a message and an exit code."""
+"""The `radex` command line (Typer + Rich); errors become one line and a non-zero exit code."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from radex import __version__
-from radex.errors import InputError, NotFoundError, RadexError
+from radex.cli import demo as _demo  # noqa: F401  (registers `radex demo`)
+from radex.cli import kb as _kb  # noqa: F401  (registers the knowledge-base commands)
+from radex.cli.common import app, err, translate_errors
+from radex.errors import InputError
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-app = typer.Typer(
-    name="radex",
-    help="RADEX: ask questions of your Confluence, and keep it tidy.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-err = Console(stderr=True)
-
-
-def translate_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn RadexError into a one-line message and a non-zero exit code (2 for bad input)."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except RadexError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-            code = 2 if isinstance(exc, (InputError, NotFoundError)) else 1
-            raise typer.Exit(code) from None
-
-    return wrapper
+__all__ = ["app", "err", "main", "translate_errors"]
 
 
 @app.command()
@@ -179,12 +155,6 @@ def emulator_serve(
     pages_total = sum(1 for c in emu.site.content.values() if c.type == "page")
     typer.echo(f"{len(emu.site.spaces)} spaces, {pages_total} pages. Ctrl-C stops.")
     serve(emu, port=port)
-
-
-@app.command()
-def demo() -> None:
-    """Run the end-to-end demo (import the sample space, ask it questions)."""
-    typer.echo("radex demo: not yet available (it arrives with the knowledge-base issue).")
 
 
 def main() -> None:

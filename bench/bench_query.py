@@ -1,0 +1,206 @@
+"""Query latency: SqliteIndex hybrid search with an Acl vs a bare numpy dense search.
+
+The corpus is ``--sizes`` chunks (10 per document) of prose from the emulator's sentence
+generator, with 384-dim float32 vectors drawn around 200 random cluster centres. 70% of the
+documents are public; 30% are restricted to one or two of 12 groups (on top of a space clause
+everyone meets). The reader holds 2 of the groups. Each query is 2–5 words from one chunk of
+the corpus and a vector near that chunk's cluster centre.
+
+*hybrid* is ``Retriever.search`` (keyword leg + vector leg + fusion + fetch + Acl re-check +
+snippets; the query vector is precomputed, so no model runs) with k = 10. *bare* is
+``matrix @ query`` + ``argpartition`` top 10 over the same vectors, no Acl, no text.
+
+Run: ``.venv/bin/python -m bench.bench_query [--sizes 10000,100000] [--queries 200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from radex.confluence.emulator.prose import PageFacts, Prose
+from radex.confluence.emulator.vocabulary import SENTENCES, SERVICES, TEAMS, TECH
+from radex.embed.base import Embedder
+from radex.index import IndexDoc, IndexedChunk, SqliteIndex
+from radex.search.retriever import Retriever
+from radex.types import Acl, Chunk, Principal
+
+DIM = 384
+PER_DOC = 10
+CLUSTERS = 200
+GROUPS = [Principal("group", f"team-{i}") for i in range(12)]
+READER = [Principal("user", "reader"), GROUPS[0], GROUPS[1]]
+SPACE = frozenset({Principal("group", "confluence-users"), Principal("anyone")})
+
+
+class Precomputed(Embedder):
+    """An "embedder" that returns the vector prepared for each benchmark query."""
+
+    model_id = "bench-384"
+    dim = DIM
+    max_tokens = 256
+
+    def __init__(self) -> None:
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """The prepared vectors of ``texts``."""
+        return np.stack([self.vectors[t] for t in texts])
+
+
+@dataclass
+class Corpus:
+    """Chunk texts, their vectors and documents' Acls."""
+
+    texts: list[str]
+    vectors: np.ndarray
+    acls: list[Acl]
+    queries: list[tuple[str, np.ndarray]]
+
+
+def sentences(rng: random.Random, count: int) -> list[str]:
+    """Plain sentences from the emulator's prose generator."""
+    prose = Prose(rng)
+    topics = sorted(SENTENCES)
+    out: list[str] = []
+    while len(out) < count:
+        facts = PageFacts(
+            kind="page",
+            title="Bench",
+            service=rng.randrange(len(SERVICES)),
+            team=rng.randrange(len(TEAMS)),
+            tech=rng.randrange(len(TECH)),
+            day=date(2024, 1, 1),
+            people=("alice",),
+            links=(),
+        )
+        out += prose.short_text(facts, rng.choice(topics), 8).split(". ")
+    return out[:count]
+
+
+def corpus(size: int, queries: int, seed: int = 7) -> Corpus:
+    """A corpus of ``size`` chunks and ``queries`` queries drawn from it."""
+    rng = random.Random(seed)
+    gen = np.random.default_rng(seed)
+    pool = sentences(rng, 20_000)
+    texts = [". ".join(rng.sample(pool, rng.randint(3, 6))) + "." for _ in range(size)]
+    centres = gen.standard_normal((CLUSTERS, DIM), dtype=np.float32)
+    docs = size // PER_DOC
+    doc_cluster = gen.integers(0, CLUSTERS, docs)
+    noise = gen.standard_normal((size, DIM), dtype=np.float32) * 0.6
+    vectors = centres[np.repeat(doc_cluster, PER_DOC)] + noise
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    acls = []
+    for _ in range(docs):
+        if rng.random() < 0.7:
+            acls.append(Acl.of([SPACE]))
+        else:
+            acls.append(Acl.of([SPACE, rng.sample(GROUPS, rng.randint(1, 2))]))
+    asked = []
+    for n in range(queries):
+        row = rng.randrange(size)
+        words = texts[row].replace(".", "").split()
+        start = rng.randrange(max(1, len(words) - 5))
+        text = " ".join(words[start : start + rng.randint(2, 5)]) + f" #{n}"
+        q = centres[doc_cluster[row // PER_DOC]] + gen.standard_normal(DIM, dtype=np.float32)
+        asked.append((text, (q / np.linalg.norm(q)).astype(np.float32)))
+    return Corpus(texts, vectors.astype(np.float32), acls, asked)
+
+
+def build(path: Path, data: Corpus, model_id: str) -> SqliteIndex:
+    """An index holding the corpus, one document per ``PER_DOC`` chunks."""
+    index = SqliteIndex(path)
+    for d, acl in enumerate(data.acls):
+        doc_id = f"doc{d}"
+        rows = range(d * PER_DOC, (d + 1) * PER_DOC)
+        chunks = [
+            IndexedChunk(
+                Chunk(f"{doc_id}:{i}", doc_id, i, data.texts[r], f"ENG › Page {d}", 60),
+                data.vectors[r],
+            )
+            for i, r in enumerate(rows)
+        ]
+        doc = IndexDoc(doc_id, str(d), f"Page {d}", f"https://wiki/{d}", acl, "ENG")
+        index.replace_document(doc, chunks, model_id)
+    return index
+
+
+def timed(run: Callable[[], object], times: int = 1) -> float:
+    """Milliseconds one call of ``run`` takes."""
+    start = time.perf_counter()
+    for _ in range(times):
+        run()
+    return (time.perf_counter() - start) * 1000 / times
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p95 of ``samples``."""
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return statistics.median(samples), cuts[94]
+
+
+def measure(size: int, queries: int) -> dict[str, tuple[float, float]]:
+    """p50/p95 latencies (ms) of bare numpy, each leg and hybrid search at ``size`` chunks."""
+    data = corpus(size, queries)
+    embedder = Precomputed()
+    for text, vec in data.queries:
+        embedder.vectors[text] = vec
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        index = build(Path(tmp) / "bench.db", data, embedder.model_id)
+        print(f"  built {size} chunks in {time.perf_counter() - start:.1f} s", flush=True)
+        retriever = Retriever(index, embedder)
+        matrix = np.ascontiguousarray(data.vectors)
+        from radex.types import SearchFilters
+
+        none = SearchFilters()
+
+        def bare(q: np.ndarray) -> list[int]:
+            scores = matrix @ q
+            top = np.argpartition(scores, len(scores) - 10)[-10:]
+            return top[np.argsort(-scores[top])].tolist()
+
+        runs: dict[str, Callable[[str, np.ndarray], object]] = {
+            "bare numpy": lambda _t, q: bare(q),
+            "keyword leg": lambda t, _q: index.keyword(t, READER, none, 50),
+            "vector leg": lambda _t, q: index.vector(q, embedder.model_id, READER, none, 50),
+            "hybrid + Acl": lambda t, _q: retriever.search(t, READER, k=10),
+        }
+        for text, vec in data.queries[:10]:  # warm-up: loads the vectors, fills caches
+            for run in runs.values():
+                run(text, vec)
+        samples: dict[str, list[float]] = {name: [] for name in runs}
+        for text, vec in data.queries:  # interleaved, so the runs share the noise
+            for name, run in runs.items():
+                samples[name].append(timed(lambda run=run: run(text, vec)))  # type: ignore[misc]
+        assert all(retriever.search(t, READER, k=10) for t, _ in data.queries[:5])
+        assert retriever.dropped == 0
+        index.close()
+    return {name: percentiles(values) for name, values in samples.items()}
+
+
+def main() -> None:
+    """Measure and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000", help="chunk counts, comma-separated")
+    parser.add_argument("--queries", type=int, default=200, help="queries per size")
+    args = parser.parse_args()
+    print(f"{'chunks':>8} {'search':<14} {'p50 ms':>8} {'p95 ms':>8} {'p95 / bare':>10}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        figures = measure(size, args.queries)
+        bare95 = figures["bare numpy"][1]
+        for name, (p50, p95) in figures.items():
+            print(f"{size:>8} {name:<14} {p50:>8.2f} {p95:>8.2f} {p95 / bare95:>9.2f}×")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""SQL fragments for the SQLite index: a safe FTS5 expression, the Acl filter and filters.
+
+The user's query never reaches FTS5 as syntax: each whitespace-separated token keeps only its
+word characters and becomes one double-quoted phrase (``billing-api`` → ``"billing api"``),
+and phrases are OR-ed so partial matches still rank. Common English stop words are dropped
+when anything else is left (they match most chunks and only slow BM25 down).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Final
+
+from radex.errors import InputError
+from radex.types import SearchFilters
+
+MAX_TERMS: Final = 32
+_WORD: Final = re.compile(r"\w+")
+STOP_WORDS: Final = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    }
+)
+
+Params = list[str | float | int]
+
+
+def fts_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression for a free-text query (None when it has no words)."""
+    phrases: list[str] = []
+    for token in query.split():
+        words = _WORD.findall(token.lower())
+        phrase = " ".join(words)
+        if phrase and phrase not in phrases:
+            phrases.append(phrase)
+    content = [p for p in phrases if p not in STOP_WORDS]
+    chosen = (content or phrases)[:MAX_TERMS]
+    return " OR ".join(f'"{p}"' for p in chosen) or None
+
+
+def acl_sql(doc: str, readers: Sequence[str]) -> tuple[str, Params]:
+    """SQL true when the Acl of document column ``doc`` admits one of ``readers`` per clause."""
+    marks = ", ".join("?" for _ in readers)
+    sql = f"""EXISTS (SELECT 1 FROM acl_clause AS ac0 WHERE ac0.document_id = {doc})
+    AND NOT EXISTS (
+        SELECT 1 FROM acl_clause AS ac WHERE ac.document_id = {doc}
+        AND NOT EXISTS (
+            SELECT 1 FROM acl_member AS am
+            WHERE am.document_id = ac.document_id AND am.clause_no = ac.clause_no
+            AND am.principal IN ({marks})))"""  # noqa: S608 (placeholders only)
+    return sql, list(readers)
+
+
+def normal_folder(path: str) -> str:
+    """A folder path without a trailing slash (``/`` stays ``/``)."""
+    return path.rstrip("/") or "/"
+
+
+def _strings(name: str, values: object) -> list[str]:
+    """The filter's values, checked to be a tuple/list of non-empty strings."""
+    if isinstance(values, str) or not isinstance(values, tuple | list):
+        raise InputError(f"search filter {name} must be a tuple of strings, not {values!r}")
+    bad = [v for v in values if not isinstance(v, str) or not v.strip()]
+    if bad:
+        raise InputError(f"search filter {name} holds an empty or non-text value: {bad[0]!r}")
+    return list(values)
+
+
+def timestamp(when: datetime) -> float:
+    """Seconds since the epoch; a naive datetime is taken as UTC."""
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def filter_sql(d: str, filters: SearchFilters) -> tuple[str, Params]:
+    """SQL (AND-ed conditions on the documents alias ``d``, or "1") and its parameters."""
+    if not isinstance(filters, SearchFilters):
+        raise InputError(f"search filters must be SearchFilters, not {type(filters).__name__}")
+    parts: list[str] = []
+    params: Params = []
+    folders = _strings("folder_paths", filters.folder_paths)
+    if folders:
+        ors = []
+        for raw in folders:
+            if not raw.startswith("/"):
+                raise InputError(f"folder path {raw!r} must start with '/', e.g. '/ENG/Ops'")
+            path = normal_folder(raw)
+            prefix = "/" if path == "/" else path + "/"
+            ors.append(f"({d}.folder_path = ? OR substr({d}.folder_path, 1, ?) = ?)")
+            params += [path, len(prefix), prefix]
+        parts.append("(" + " OR ".join(ors) + ")")
+    for name, column in (("space_keys", "space_key"), ("author_ids", "author_id")):
+        values = _strings(name, getattr(filters, name))
+        if values:
+            parts.append(f"{d}.{column} IN ({', '.join('?' for _ in values)})")
+            params += values
+    labels = _strings("labels", filters.labels)
+    if labels:
+        marks = ", ".join("?" for _ in labels)
+        labelled = "SELECT 1 FROM doc_labels AS l WHERE l.document_id = {}.document_id"
+        parts.append(f"EXISTS ({labelled.format(d)} AND l.label IN ({marks}))")
+        params += labels
+    if filters.updated_after is not None:
+        if not isinstance(filters.updated_after, datetime):
+            raise InputError(f"updated_after must be a datetime, not {filters.updated_after!r}")
+        parts.append(f"{d}.updated_ts > ?")
+        params.append(timestamp(filters.updated_after))
+    return (" AND ".join(parts) or "1"), params
+
+
+def has_filters(filters: SearchFilters) -> bool:
+    """True when any filter field is set."""
+    return bool(
+        filters.folder_paths
+        or filters.space_keys
+        or filters.labels
+        or filters.author_ids
+        or filters.updated_after is not None
+    )

@@ -1,0 +1,489 @@
+"""Import Confluence content: list, diff, fetch what changed, convert, chunk, embed, store.
+
+An import first lists the selection's metadata with one CQL listing (versions, ancestors,
+labels, read restrictions; no bodies). Pages whose version and metadata match what RADEX holds
+are skipped without a single write; only new or changed pages have their bodies fetched,
+converted, chunked and embedded. Bodies stream through a bounded queue, so memory does not grow
+with the size of the space. One bad page is a failed item of the import, never its end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from radex.blobs import BlobStore
+from radex.confluence.acl import page_acl, space_clause
+from radex.confluence.client import ConfluenceClient
+from radex.confluence.storage import Conversion, ConvertContext, storage_to_markdown
+from radex.embed import Embedder
+from radex.errors import NotFoundError, RadexError
+from radex.index import IndexDoc, IndexedChunk, SearchIndex
+from radex.ingest.plan import (
+    MANIFEST_EXPAND,
+    ImportTarget,
+    breadcrumb,
+    content_hash,
+    document_for,
+    folder_name,
+    same_breadcrumb,
+    same_metadata,
+    structure_data,
+)
+from radex.ingest.progress import NoProgress, Progress
+from radex.search.chunking import chunk_markdown
+from radex.store import Store
+from radex.store.records import ImportRun, ImportStatus, ItemOutcome, SourceRecord
+from radex.types import Acl, Chunk, ContentRef, Document, Page, Principal, Restriction
+
+BATCH_CHUNKS = 64  # chunks embedded together
+QUEUE_DEPTH = 32  # converted pages waiting for the embedder
+BULK_FETCH_MIN = 50  # from this many changed pages of a space on, list bodies instead of GETs
+_MENTION = re.compile(r'ri:(account-id|userkey)="([^"]+)"')
+
+
+@dataclass
+class ImportReport:
+    """What an import did: the run record, and each failure with its reason."""
+
+    run: ImportRun
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (id, title, reason)
+
+    @property
+    def ok(self) -> bool:
+        """True when every selected page was imported or already up to date."""
+        return self.run.status == "done" and not self.failures
+
+
+@dataclass
+class _Work:
+    """A page on its way to the store: the document, its chunks, the bodies to keep."""
+
+    doc: Document
+    chunks: list[Chunk]
+    markdown: str | None  # None: the Markdown blob is unchanged
+    body: str | None
+    structure: dict[str, object] | None
+    outcome: ItemOutcome
+
+
+@dataclass
+class _Selected:
+    """A page in the selection, with what RADEX derived for it."""
+
+    page: Page
+    acl: Acl
+    ancestors: tuple[ContentRef, ...]
+    folder_id: str | None
+    space_name: str
+
+
+class Importer:
+    """Runs imports for one source; collaborators arrive as constructor arguments."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        blobs: BlobStore,
+        index: SearchIndex,
+        embedder: Embedder,
+        source: SourceRecord,
+        client: ConfluenceClient,
+        concurrency: int = 8,
+        max_page_chars: int = 10 * 1024 * 1024,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store, self.blobs, self.index, self.embedder = store, blobs, index, embedder
+        self.source, self.client = source, client
+        self.concurrency = concurrency
+        self.max_page_chars = max_page_chars
+        self.progress: Progress = progress or NoProgress()
+        self._reader = Principal("user", source.account_id) if source.account_id else None
+        self._spaces: dict[str, tuple[str, frozenset[Principal]]] = {}
+        self._restrictions: dict[str, Restriction | None] = {}
+        self._folders: dict[tuple[str, ...], str] = {}
+        self._folder_paths: dict[str, str] = {}
+        self._users: dict[str, str | None] = {}
+        wiki = "/wiki" if client.deployment == "cloud" else ""
+        self._link_base = source.base_url.rstrip("/") + wiki
+
+    # ---- the run ------------------------------------------------------------------------------
+
+    async def run(self, target: ImportTarget, *, folder: str | None = None) -> ImportReport:
+        """Import the target into ``folder`` (default: a folder named after the space)."""
+        root = _folder_parts(folder)
+        if target.kind == "space":
+            await self._space(target.value)  # unknown key: NotFoundError before anything is written
+        root_id = self._folder(root) if root else None
+        run = await asyncio.to_thread(
+            self.store.start_import, self.source.id, target.kind, target.value, root_id
+        )
+        report = ImportReport(run)
+        counts = {"seen": 0, "imported": 0, "updated": 0, "unchanged": 0, "failed": 0, "chunks": 0}
+        try:
+            manifest = await self._manifest(target, report)
+            counts["seen"] = len(manifest)
+            if target.kind == "page" and not manifest:
+                raise NotFoundError(
+                    f"no page or blog post with id {target.value}",
+                    hint=f"check the id, and that {self.source.display_name or 'you'} may view it",
+                )
+            selected = [await self._select(p, target, manifest, root) for p in manifest.values()]
+            to_fetch, rechunk, meta_only = self._diff(selected, counts)
+            self.progress.total("fetched", len(to_fetch) + len(rechunk))
+            self.progress.total("converted", len(to_fetch) + len(rechunk))
+            await self._meta_updates(meta_only)
+            await self._process(target, to_fetch, rechunk, counts, report)
+            counts["failed"] = len(report.failures)
+            status: ImportStatus = "done"
+            error = None
+        except RadexError as exc:
+            status, error = "failed", str(exc)
+            counts["failed"] = len(report.failures)
+            report.run = await asyncio.to_thread(
+                self.store.finish_import, run.id, status, counts, error
+            )
+            raise
+        report.run = await asyncio.to_thread(
+            self.store.finish_import, run.id, status, counts, error
+        )
+        return report
+
+    # ---- listing and deciding ------------------------------------------------------------------
+
+    async def _manifest(self, target: ImportTarget, report: ImportReport) -> dict[str, Page]:
+        listing = self.client.search(target.manifest_cql(), expand=MANIFEST_EXPAND)
+        pages: dict[str, Page] = {}
+        async for item in listing:
+            if isinstance(item, Page) and item.status == "current":
+                pages[item.id] = item
+                self.progress.advance("listed")
+        for failure in listing.failures:
+            await self._fail(report, failure.item_id or failure.position, "", failure.error)
+        self.progress.total("listed", len(pages))
+        for page in pages.values():
+            self._restrictions.setdefault(page.id, page.read_restriction)
+        return pages
+
+    async def _space(self, key: str) -> tuple[str, frozenset[Principal]]:
+        if key not in self._spaces:
+            space = await self.client.space(key)
+            clause = space_clause(await self.client.space_permissions(key))
+            self._spaces[key] = (space.name, clause)
+        return self._spaces[key]
+
+    async def _restriction(self, content_id: str) -> Restriction | None:
+        if content_id not in self._restrictions:
+            try:
+                self._restrictions[content_id] = (await self.client.restrictions(content_id))[
+                    "read"
+                ]
+            except RadexError:
+                self._restrictions[content_id] = None  # unknown: the Acl fails closed
+        return self._restrictions[content_id]
+
+    async def _select(
+        self, page: Page, target: ImportTarget, manifest: dict[str, Page], root: list[str]
+    ) -> _Selected:
+        ancestors = page.ancestors or ()
+        space_name, clause = await self._space(page.space_key or "")
+        chain = [await self._restriction(a.id) for a in ancestors]
+        chain.append(await self._restriction(page.id))
+        seen = [self._reader] if self._reader else []
+        acl = page_acl(clause, chain, observed_readers=seen)
+        return _Selected(
+            page,
+            acl,
+            tuple(ancestors),
+            self._folder(self._folder_path(page, target, root)),
+            space_name,
+        )
+
+    def _folder_path(self, page: Page, target: ImportTarget, root: list[str]) -> list[str]:
+        ancestors = list(page.ancestors or ())
+        if target.kind == "tree":
+            ids = [a.id for a in ancestors]
+            if target.value in ids:
+                ancestors = ancestors[ids.index(target.value) :]
+            elif page.id == target.value:
+                ancestors = []
+        if target.kind == "page" and root:
+            ancestors = []
+        base = root or [page.space_key or "unknown-space"]
+        return base + [folder_name(a.title or a.id) for a in ancestors]
+
+    def _folder(self, parts: Sequence[str]) -> str:
+        key = tuple(parts)
+        if key not in self._folders:
+            folder = self.store.ensure_folder(list(parts), self.source.display_name, self.source.id)
+            self._folders[key] = folder.id
+            self._folder_paths[folder.id] = folder.path
+        return self._folders[key]
+
+    def _diff(
+        self, selected: Iterable[_Selected], counts: dict[str, int]
+    ) -> tuple[list[_Selected], list[tuple[_Selected, Document]], list[Document]]:
+        to_fetch: list[_Selected] = []
+        rechunk: list[tuple[_Selected, Document]] = []
+        meta_only: list[Document] = []
+        for sel in selected:
+            stored = self.store.document(self.source.id, sel.page.id)
+            if stored is None or stored.version != sel.page.version.number:
+                to_fetch.append(sel)
+                continue
+            fresh = self._document(sel, stored.id, stored.content_hash, stored)
+            if same_metadata(fresh, stored):
+                counts["unchanged"] += 1
+            elif not same_breadcrumb(fresh, stored):
+                rechunk.append((sel, stored))
+            else:
+                meta_only.append(fresh)
+        return to_fetch, rechunk, meta_only
+
+    def _document(
+        self, sel: _Selected, doc_id: str, chash: str, stored: Document | None = None
+    ) -> Document:
+        return document_for(
+            sel.page,
+            doc_id=doc_id,
+            source_id=self.source.id,
+            acl=sel.acl,
+            folder_id=sel.folder_id,
+            ancestors=sel.ancestors,
+            chash=chash,
+            markdown_key=stored.markdown_key if stored else None,
+            storage_key=stored.storage_key if stored else None,
+        )
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    async def _meta_updates(self, docs: Sequence[Document]) -> None:
+        for doc in docs:
+            await asyncio.to_thread(self.store.update_document_meta, doc)
+            await asyncio.to_thread(self._reindex_meta, doc)
+
+    def _reindex_meta(self, doc: Document) -> None:
+        chunks = self.store.chunks(doc.id)
+        vectors = self.store.chunk_vectors(doc.id, self.embedder.model_id)
+        if vectors is None or len(vectors) != len(chunks):
+            self.index.update_acl(doc.id, doc.acl)
+            return
+        self._index(doc, chunks, vectors)
+
+    async def _process(
+        self,
+        target: ImportTarget,
+        to_fetch: list[_Selected],
+        rechunk: list[tuple[_Selected, Document]],
+        counts: dict[str, int],
+        report: ImportReport,
+    ) -> None:
+        queue: asyncio.Queue[_Work | None] = asyncio.Queue(QUEUE_DEPTH)
+        consumer = asyncio.create_task(self._consume(queue, counts))
+        try:
+            for sel, stored in rechunk:
+                await self._rechunk(sel, stored, queue, report)
+            async for sel, page in self._bodies(target, to_fetch, report):
+                self.progress.advance("fetched")
+                await self._convert(sel, page, queue, report)
+        finally:
+            await queue.put(None)
+            await consumer
+
+    async def _bodies(
+        self, target: ImportTarget, wanted: list[_Selected], report: ImportReport
+    ) -> AsyncIterator[tuple[_Selected, Page]]:
+        by_id = {s.page.id: s for s in wanted}
+        if target.kind == "space" and len(wanted) >= BULK_FETCH_MIN:
+            for kind in ("page", "blogpost"):
+                if not any(s.page.kind == kind for s in wanted):
+                    continue
+                listing = self.client.pages(target.value, kind=kind)
+                async for page in listing:
+                    sel = by_id.pop(page.id, None)
+                    if sel is not None:
+                        yield sel, page
+                for failure in listing.failures:
+                    if failure.item_id and failure.item_id in by_id:
+                        sel = by_id.pop(failure.item_id)
+                        await self._fail(report, sel.page.id, sel.page.title, failure.error)
+        # Whatever the listings did not give (or every page, for small selections): one GET each.
+        rest = list(by_id.values())
+        for start in range(0, len(rest), self.concurrency * 4):
+            window = rest[start : start + self.concurrency * 4]
+            tasks = [asyncio.create_task(self._get(s)) for s in window]
+            for sel, task in zip(window, tasks, strict=True):
+                try:
+                    yield sel, await task
+                except RadexError as exc:
+                    await self._fail(report, sel.page.id, sel.page.title, str(exc))
+
+    async def _get(self, sel: _Selected) -> Page:
+        return await self.client.page(sel.page.id, kind=sel.page.kind)
+
+    async def _convert(
+        self, sel: _Selected, page: Page, queue: asyncio.Queue[_Work | None], report: ImportReport
+    ) -> None:
+        try:
+            body = page.body or ""
+            await self._resolve_mentions(body)
+            conversion = storage_to_markdown(
+                body,
+                flavor=self.client.deployment,
+                context=ConvertContext(
+                    base_url=self._link_base,
+                    space_key=page.space_key,
+                    page_id=page.id,
+                    page_title=page.title,
+                    users=lambda _kind, uid: self._users.get(uid),
+                    max_body_chars=self.max_page_chars,
+                ),
+            )
+            stored = self.store.document(self.source.id, page.id)
+            doc_id = stored.id if stored else uuid.uuid4().hex
+            merged = replace(sel, page=_merge(sel.page, page))
+            doc = self._document(merged, doc_id, content_hash(page))
+            chunks = self._chunks(doc, merged.space_name, conversion)
+        except RadexError as exc:
+            await self._fail(report, page.id, page.title, str(exc))
+            return
+        self.progress.advance("converted")
+        outcome: ItemOutcome = "imported" if stored is None else "updated"
+        await queue.put(
+            _Work(
+                doc,
+                chunks,
+                conversion.markdown,
+                body,
+                structure_data(conversion.structure),
+                outcome,
+            )
+        )
+
+    async def _rechunk(
+        self,
+        sel: _Selected,
+        stored: Document,
+        queue: asyncio.Queue[_Work | None],
+        report: ImportReport,
+    ) -> None:
+        """Same body, new breadcrumb (a page or an ancestor was renamed or moved): re-chunk
+        from the stored storage body, no fetch."""
+        try:
+            if stored.storage_key is None:
+                raise NotFoundError("the stored body of this page is missing")
+            body = (await asyncio.to_thread(self.blobs.get, stored.storage_key)).decode()
+        except RadexError as exc:
+            await self._fail(report, sel.page.id, sel.page.title, str(exc))
+            return
+        self.progress.advance("fetched")
+        await self._convert(sel, replace(sel.page, body=body), queue, report)
+
+    def _chunks(self, doc: Document, space_name: str, conversion: Conversion) -> list[Chunk]:
+        return chunk_markdown(
+            doc.id,
+            conversion.markdown,
+            breadcrumb=breadcrumb(space_name, doc.ancestors, doc.title),
+            anchors={h.text: h.anchor for h in conversion.structure.headings},
+            max_tokens=self.embedder.max_tokens,
+            count_tokens=self.embedder.count_tokens,
+        )
+
+    async def _resolve_mentions(self, body: str) -> None:
+        ids = {m.group(2) for m in _MENTION.finditer(body)} - self._users.keys()
+        if not ids:
+            return
+        try:
+            people = await self.client.users(sorted(ids))
+        except RadexError:
+            people = []
+        found = {p.id: p.display_name for p in people}
+        for uid in ids:
+            self._users[uid] = found.get(uid)
+
+    async def _consume(self, queue: asyncio.Queue[_Work | None], counts: dict[str, int]) -> None:
+        done = False
+        while not done:
+            first = await queue.get()
+            if first is None:
+                return
+            batch = [first]
+            size = len(first.chunks)
+            while size < BATCH_CHUNKS and not queue.empty():
+                nxt = queue.get_nowait()
+                if nxt is None:
+                    done = True
+                    break
+                batch.append(nxt)
+                size += len(nxt.chunks)
+            texts = [c.embed_text for w in batch for c in w.chunks]
+            vectors = await asyncio.to_thread(self.embedder.embed, texts)
+            await asyncio.to_thread(self._save, batch, vectors)
+            for work in batch:
+                counts[work.outcome] += 1
+                counts["chunks"] += len(work.chunks)
+            self.progress.advance("embedded", len(batch))
+
+    def _save(self, batch: list[_Work], vectors: np.ndarray) -> None:
+        offset = 0
+        for work in batch:
+            vecs = vectors[offset : offset + len(work.chunks)]
+            offset += len(work.chunks)
+            doc = work.doc
+            if work.markdown is not None:
+                doc = replace(
+                    doc,
+                    markdown_key=self.blobs.put(work.markdown.encode(), "text/markdown"),
+                    storage_key=self.blobs.put((work.body or "").encode(), "application/xml"),
+                )
+            self.store.save_document(doc, work.chunks, vecs, self.embedder.model_id, work.structure)
+            self._index(doc, work.chunks, vecs)
+
+    def _index(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        folder = self._folder_paths.get(doc.folder_id) if doc.folder_id else None
+        entry = IndexDoc(
+            document_id=doc.id,
+            external_id=doc.external_id,
+            title=doc.title,
+            url=doc.url,
+            acl=doc.acl,
+            space_key=doc.space_key,
+            folder_path=folder,
+            labels=doc.labels,
+            author_id=doc.author_id,
+            updated_at=doc.updated_at,
+        )
+        indexed = [IndexedChunk(c, v) for c, v in zip(chunks, vectors, strict=True)]
+        self.index.replace_document(entry, indexed, self.embedder.model_id)
+
+    async def _fail(self, report: ImportReport, item_id: str, title: str, reason: str) -> None:
+        report.failures.append((item_id, title, reason))
+        await asyncio.to_thread(
+            self.store.record_item, report.run.id, item_id, title, "failed", reason
+        )
+
+
+def _merge(meta: Page, full: Page) -> Page:
+    """The fetched page, keeping what only the metadata listing had (ancestors, labels, ...)."""
+    return replace(
+        full,
+        ancestors=meta.ancestors,
+        labels=meta.labels if meta.labels is not None else full.labels,
+        read_restriction=meta.read_restriction,
+        space_key=full.space_key or meta.space_key,
+        web_url=meta.web_url or full.web_url,
+        created_at=full.created_at or meta.created_at,
+        author_id=full.author_id or meta.author_id,
+    )
+
+
+def _folder_parts(folder: str | None) -> list[str]:
+    if folder is None:
+        return []
+    return [folder_name(p) for p in folder.strip().split("/") if p.strip()]

@@ -1,0 +1,181 @@
+"""Hybrid, permission-aware retrieval: keyword + vector legs, fused, re-checked, collapsed.
+
+Both legs run against the index with the reader's principals, so the Acl is applied before
+ranking (pre-filter). The fused candidates are fetched and every one's Acl is checked again
+with :meth:`Acl.admits` (defence in depth: a hit that fails is dropped and counted in
+``Retriever.dropped``); a document contributes at most ``per_document`` hits. Snippets come
+from the hit's own chunk only.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Collection, Sequence
+from typing import Final
+
+from radex.embed.base import Embedder
+from radex.errors import InputError
+from radex.index.base import SearchIndex, StoredChunk
+from radex.search.fusion import LEXICAL_WEIGHT, RRF_K, fuse
+from radex.types import Hit, Principal, SearchFilters
+
+SNIPPET_CHARS: Final = 240
+MAX_K: Final = 200
+_WORD: Final = re.compile(r"\w+")
+_STRIP: Final = (
+    (re.compile(r"<!--.*?-->", re.DOTALL), " "),
+    (re.compile(r"```+[^\n]*|~~~+[^\n]*"), " "),
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"</?[A-Za-z][^>]*>"), " "),
+    (re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?\[![A-Za-z]+\]\s*|>\s?|[-*+]\s+\[[ xX]\]\s+)"), ""),
+    (re.compile(r"(?m)^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$"), " "),
+    (re.compile(r"(\*\*|__|~~|`+)"), ""),
+    (re.compile(r"(?m)^[ \t]*\||\|[ \t]*$"), ""),
+    (re.compile(r"\s*\|\s*"), " · "),
+    (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1"),
+    (re.compile(r"\s+"), " "),
+)
+
+
+class Retriever:
+    """Hybrid search over a :class:`SearchIndex` with an :class:`Embedder` for the dense leg."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        embedder: Embedder,
+        lexical_weight: float = LEXICAL_WEIGHT,
+        *,
+        per_document: int = 2,
+        rrf_k: int = RRF_K,
+    ) -> None:
+        if not 0.0 <= lexical_weight <= 1.0:
+            raise InputError(f"lexical_weight must be between 0 and 1, not {lexical_weight}")
+        if per_document < 1:
+            raise InputError(f"per_document must be at least 1, not {per_document}")
+        self.index = index
+        self.embedder = embedder
+        self.lexical_weight = lexical_weight
+        self.per_document = per_document
+        self.rrf_k = rrf_k
+        self.dropped = 0
+        self._lock = threading.Lock()
+
+    def search(
+        self,
+        query: str,
+        principals: Collection[Principal],
+        filters: SearchFilters = SearchFilters(),  # noqa: B008 (frozen, so sharing is safe)
+        k: int = 10,
+    ) -> list[Hit]:
+        """The ``k`` best chunks the reader may see for ``query``, at most a few per document."""
+        if not isinstance(query, str) or not query.strip():
+            raise InputError("the search query is empty", hint="type a few words to search for")
+        if not 1 <= k <= MAX_K:
+            raise InputError(f"k must be between 1 and {MAX_K}, not {k}")
+        readers = frozenset(principals)
+        pool = max(50, 5 * k)
+        lexical = self.index.keyword(query, readers, filters, pool)
+        vector = self.embedder.embed_query(query)
+        dense = self.index.vector(vector, self.embedder.model_id, readers, filters, pool)
+        fused = fuse(
+            [
+                ([c for c, _ in lexical], self.lexical_weight),
+                ([c for c, _ in dense], 1.0 - self.lexical_weight),
+            ],
+            k=self.rrf_k,
+        )
+        return self._hits(query, readers, fused, k)
+
+    def _hits(
+        self,
+        query: str,
+        readers: frozenset[Principal],
+        fused: Sequence[tuple[str, float]],
+        k: int,
+    ) -> list[Hit]:
+        """Fetch candidates in fused order, re-check each Acl, collapse per document."""
+        scores = dict(fused)
+        hits: list[Hit] = []
+        per_doc: dict[str, int] = {}
+        batch = max(2 * k, 20)
+        terms = query_terms(query)
+        for start in range(0, len(fused), batch):
+            for stored in self.index.fetch([c for c, _ in fused[start : start + batch]]):
+                if not stored.doc.acl.admits(readers):
+                    with self._lock:
+                        self.dropped += 1
+                    continue
+                seen = per_doc.get(stored.doc.document_id, 0)
+                if seen >= self.per_document:
+                    continue
+                per_doc[stored.doc.document_id] = seen + 1
+                hits.append(to_hit(stored, scores[stored.chunk.id], terms))
+                if len(hits) == k:
+                    return hits
+        return hits
+
+
+def to_hit(stored: StoredChunk, score: float, terms: Sequence[str]) -> Hit:
+    """A search hit for a fetched chunk (deep link to its heading when it has an anchor)."""
+    chunk, doc = stored.chunk, stored.doc
+    url = f"{doc.url}#{chunk.anchor}" if chunk.anchor else doc.url
+    return Hit(
+        chunk_id=chunk.id,
+        document_id=doc.document_id,
+        external_id=doc.external_id,
+        title=doc.title,
+        url=url,
+        score=score,
+        snippet=snippet(chunk.text, terms),
+        text=chunk.text,
+        heading=chunk.heading,
+        space_key=doc.space_key,
+        updated_at=doc.updated_at,
+    )
+
+
+def query_terms(query: str) -> list[str]:
+    """The query's distinct lower-cased words, longest first."""
+    words = dict.fromkeys(w.lower() for w in _WORD.findall(query))
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+def plain(markdown: str) -> str:
+    """Markdown with its markup lightly stripped, on one line."""
+    text = markdown
+    for pattern, replacement in _STRIP:
+        text = pattern.sub(replacement, text)
+    return text.strip(" ·")
+
+
+def snippet(markdown: str, terms: Sequence[str], size: int = SNIPPET_CHARS) -> str:
+    """About ``size`` characters of the text around the densest run of query terms."""
+    text = plain(markdown)
+    if len(text) <= size:
+        return text
+    stems = [t[:5] if len(t) > 5 else t for t in terms]
+    hits: list[tuple[int, int]] = []  # (position, term number)
+    for match in _WORD.finditer(text):
+        word = match.group(0).lower()
+        for n, stem in enumerate(stems):
+            if word.startswith(stem):
+                hits.append((match.start(), n))
+                break
+    start = 0
+    if hits:
+        best = -1
+        for i, (pos, _) in enumerate(hits):
+            window = {n for p, n in hits[i:] if p < pos + size - 40}
+            if len(window) > best:
+                best, start = len(window), max(0, pos - 40)
+    start = min(start, len(text) - size)
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 30 else start
+    end = start + size
+    if end < len(text):
+        space = text.rfind(" ", start + size - 30, end)
+        end = space if space > start else end
+    return ("…" if start > 0 else "") + text[start:end].strip() + ("…" if end < len(text) else "")

@@ -1,0 +1,213 @@
+"""The tables of the system of record, as SQLAlchemy 2 typed declarative models.
+
+Only portable column types are used (String, Text, Integer, DateTime(timezone=True), JSON,
+LargeBinary) so the same models and migrations serve SQLite and PostgreSQL. Foreign keys
+cascade in the database (``ON DELETE CASCADE``), so bulk deletes need no ORM relationships.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite drops tzinfo; this restores it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store in UTC; a naive value is taken to be UTC already."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return aware UTC datetimes whatever the backend gave back."""
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base; its metadata names every constraint (needed for migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SourceRow(Base):
+    """A connected Confluence site and the (encrypted) credential used to read it."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    deployment: Mapped[str] = mapped_column(String(16))
+    base_url: Mapped[str] = mapped_column(Text)
+    credential_kind: Mapped[str] = mapped_column(String(32))
+    credential_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    credential_key_id: Mapped[str] = mapped_column(String(64))
+    principals: Mapped[list[str]] = mapped_column(JSON)
+    account_id: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FolderRow(Base):
+    """A RADEX folder; ``path`` is unique (``/ENG/Ops``)."""
+
+    __tablename__ = "folders"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("folders.id"), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    path: Mapped[str] = mapped_column(String(2000), unique=True)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DocumentRow(Base):
+    """A document keyed by (source_id, external_id); every field of ``radex.types.Document``."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(128))
+    acl: Mapped[list[list[str]]] = mapped_column(JSON)
+    space_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    ancestors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    labels: Mapped[list[str]] = mapped_column(JSON)
+    author_id: Mapped[str | None] = mapped_column(String(255))
+    last_editor_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    folder_id: Mapped[str | None] = mapped_column(
+        ForeignKey("folders.id", ondelete="SET NULL"), index=True
+    )
+    markdown_key: Mapped[str | None] = mapped_column(String(255))
+    storage_key: Mapped[str | None] = mapped_column(String(255))
+    structure: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    chunk_model_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class DocumentVersionRow(Base):
+    """One recorded version of a document (a row per version number)."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(128))
+    markdown_key: Mapped[str | None] = mapped_column(String(255))
+    storage_key: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ChunkRow(Base):
+    """A chunk of a document's Markdown (id ``<document_id>:<ordinal>``)."""
+
+    __tablename__ = "chunks"
+    __table_args__ = (UniqueConstraint("document_id", "ordinal"),)
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    breadcrumb: Mapped[str] = mapped_column(Text)
+    heading: Mapped[str | None] = mapped_column(Text)
+    anchor: Mapped[str | None] = mapped_column(String(500))
+    token_count: Mapped[int] = mapped_column(Integer)
+
+
+class EmbeddingRow(Base):
+    """A chunk's vector under one embedding model, as float32 bytes."""
+
+    __tablename__ = "embeddings"
+
+    chunk_id: Mapped[str] = mapped_column(
+        ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ImportRow(Base):
+    """One import run (a space, a page, a tree, a CQL query or a batch of uploads)."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)
+    folder_id: Mapped[str | None] = mapped_column(ForeignKey("folders.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportItemRow(Base):
+    """What happened to one piece of content during an import (ids count up, in order)."""
+
+    __tablename__ = "import_items"
+    __table_args__ = (Index("ix_import_items_import_id_outcome", "import_id", "outcome"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    import_id: Mapped[str] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
