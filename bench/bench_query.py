@@ -106,11 +106,11 @@ def corpus(size: int, queries: int, seed: int = 7) -> Corpus:
         else:
             acls.append(Acl.of([SPACE, rng.sample(GROUPS, rng.randint(1, 2))]))
     asked = []
-    for n in range(queries):
+    for _ in range(queries):
         row = rng.randrange(size)
         words = texts[row].replace(".", "").split()
         start = rng.randrange(max(1, len(words) - 5))
-        text = " ".join(words[start : start + rng.randint(2, 5)]) + f" #{n}"
+        text = " ".join(words[start : start + rng.randint(2, 5)])
         q = centres[doc_cluster[row // PER_DOC]] + gen.standard_normal(DIM, dtype=np.float32)
         asked.append((text, (q / np.linalg.norm(q)).astype(np.float32)))
     return Corpus(texts, vectors.astype(np.float32), acls, asked)

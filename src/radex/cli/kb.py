@@ -17,14 +17,18 @@ from radex.app import Services, build
 from radex.cli.common import app, err, translate_errors
 from radex.cli.progress import RichImportProgress
 from radex.confluence.auth import (
+    ATLASSIAN_AUTH,
+    ATLASSIAN_GATEWAY,
     ApiToken,
     BasicAuth,
     Credential,
+    OAuthApp,
     PersonalAccessToken,
     ScopedApiToken,
 )
 from radex.errors import InputError
 from radex.ingest.importer import ImportReport
+from radex.ingest.oauth_login import CALLBACK_PATH, READ_SCOPES
 from radex.ingest.plan import ImportTarget
 from radex.store.records import SourceRecord
 from radex.types import Answer, Hit, SearchFilters
@@ -114,16 +118,47 @@ def connect(
         bool, typer.Option(help="Cloud: the token is a scoped API token (via the gateway).")
     ] = False,
     replace: Annotated[bool, typer.Option(help="Replace a connection of the same name.")] = False,
+    oauth: Annotated[
+        bool, typer.Option(help="Cloud: sign in with an OAuth 2.0 (3LO) app.")
+    ] = False,
+    client_id: Annotated[str | None, typer.Option(help="OAuth: the app's client id.")] = None,
+    client_secret: Annotated[str | None, typer.Option(help="OAuth: the app's secret.")] = None,
+    callback_port: Annotated[
+        int, typer.Option(help="OAuth: loopback port of the app's redirect URI.")
+    ] = 8765,
+    auth_url: Annotated[str, typer.Option(help="OAuth: authorization server.")] = ATLASSIAN_AUTH,
+    gateway: Annotated[str, typer.Option(help="OAuth/scoped: API gateway.")] = ATLASSIAN_GATEWAY,
 ) -> None:
     """Check a credential against a Confluence site and remember it (encrypted)."""
     name = name.strip()
     if not name or "/" in name:
         raise InputError(f"'{name}' is not a usable connection name", hint="e.g. acme or eng-wiki")
-    credential = credential_from_options(
-        email=email, token=token, pat=pat, username=username, password=password, scoped=scoped
-    )
     with services() as svc:
-        source = asyncio.run(svc.sources.connect(name, url, credential, replace=replace))
+        svc.sources.gateway = gateway
+        if oauth:
+            if any(v is not None for v in (email, token, pat, username, password)):
+                raise InputError("--oauth takes no other credential options")
+            if not client_id or not client_secret:
+                raise InputError("--oauth needs --client-id and --client-secret of your OAuth app")
+            app_ = OAuthApp(
+                client_id,
+                client_secret,
+                f"http://127.0.0.1:{callback_port}{CALLBACK_PATH}",
+                scopes=READ_SCOPES,
+                auth_url=auth_url,
+                gateway_url=gateway,
+            )
+            source = asyncio.run(svc.sources.connect_oauth(name, url, app_, replace=replace))
+        else:
+            credential = credential_from_options(
+                email=email,
+                token=token,
+                pat=pat,
+                username=username,
+                password=password,
+                scoped=scoped,
+            )
+            source = asyncio.run(svc.sources.connect(name, url, credential, replace=replace))
     typer.echo(
         f"connected '{source.name}': {source.base_url} ({source.deployment}) "
         f"as {source.display_name} — {len(source.principals) - 1} group(s)"

@@ -75,17 +75,25 @@ STOP_WORDS: Final = frozenset(
 Params = list[str | float | int]
 
 
-def fts_expression(query: str) -> str | None:
-    """An FTS5 MATCH expression for a free-text query (None when it has no words)."""
+def fts_phrases(query: str) -> list[str]:
+    """The query's distinct phrases (word characters of each token), stop words dropped."""
     phrases: list[str] = []
     for token in query.split():
-        words = _WORD.findall(token.lower())
-        phrase = " ".join(words)
+        phrase = " ".join(_WORD.findall(token.lower()))
         if phrase and phrase not in phrases:
             phrases.append(phrase)
     content = [p for p in phrases if p not in STOP_WORDS]
-    chosen = (content or phrases)[:MAX_TERMS]
-    return " OR ".join(f'"{p}"' for p in chosen) or None
+    return (content or phrases)[:MAX_TERMS]
+
+
+def quoted(phrase: str) -> str:
+    """A phrase as an FTS5 string (it holds only word characters and spaces)."""
+    return '"' + phrase.replace('"', "") + '"'
+
+
+def fts_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression OR-ing the query's phrases (None when it has no words)."""
+    return " OR ".join(map(quoted, fts_phrases(query))) or None
 
 
 def acl_sql(doc: str, readers: Sequence[str]) -> tuple[str, Params]:

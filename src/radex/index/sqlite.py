@@ -18,20 +18,19 @@ concurrently (WAL); one writer at a time.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import Final
 
 import numpy as np
 
 from radex.errors import InputError
 from radex.index import query as q
+from radex.index import schema
 from radex.index.base import IndexDoc, IndexedChunk, SearchIndex, StoredChunk, Vector
+from radex.index.lexical import KeywordLeg
 from radex.index.memory import (
     CLOSED,
     AclTable,
@@ -42,66 +41,6 @@ from radex.index.memory import (
     reader_keys,
 )
 from radex.types import Acl, Chunk, Principal, SearchFilters
-
-SCHEMA_VERSION: Final = 1
-
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    document_id TEXT PRIMARY KEY,
-    external_id TEXT NOT NULL,
-    title TEXT NOT NULL,
-    url TEXT NOT NULL,
-    space_key TEXT,
-    folder_path TEXT,
-    author_id TEXT,
-    updated_at TEXT,
-    updated_ts REAL
-);
-CREATE TABLE IF NOT EXISTS doc_labels (
-    document_id TEXT NOT NULL REFERENCES documents(document_id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    label TEXT NOT NULL,
-    PRIMARY KEY (document_id, label)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS doc_labels_label ON doc_labels(label, document_id);
-CREATE TABLE IF NOT EXISTS acl_clause (
-    document_id TEXT NOT NULL REFERENCES documents(document_id) ON DELETE CASCADE,
-    clause_no INTEGER NOT NULL,
-    PRIMARY KEY (document_id, clause_no)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS acl_member (
-    document_id TEXT NOT NULL,
-    clause_no INTEGER NOT NULL,
-    principal TEXT NOT NULL,
-    PRIMARY KEY (document_id, clause_no, principal),
-    FOREIGN KEY (document_id, clause_no)
-        REFERENCES acl_clause(document_id, clause_no) ON DELETE CASCADE
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY,
-    chunk_id TEXT NOT NULL UNIQUE,
-    document_id TEXT NOT NULL REFERENCES documents(document_id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    breadcrumb TEXT NOT NULL,
-    token_count INTEGER NOT NULL,
-    heading TEXT,
-    anchor TEXT,
-    model_id TEXT NOT NULL,
-    dim INTEGER NOT NULL,
-    vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
-CREATE INDEX IF NOT EXISTS chunks_model ON chunks(model_id, dim);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, title, tokenize='porter unicode61');
-"""
-
-_CHUNK_COLUMNS: Final = (
-    "c.chunk_id, c.document_id, c.ordinal, c.text, c.breadcrumb, c.token_count, c.heading,"
-    " c.anchor, d.external_id, d.title, d.url, d.space_key, d.folder_path, d.author_id,"
-    " d.updated_at"
-)
 
 
 class _Memory:
@@ -127,26 +66,9 @@ class SqliteIndex(SearchIndex):
             self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA busy_timeout = 5000")
-        self._migrate()
-
-    def _migrate(self) -> None:
-        """Create the schema, or check the file's version is one this code reads."""
+        self._keyword = KeywordLeg(self._db, self._db_lock)
         with self._write():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
-            if row[0] is None:
-                self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-                self._db.execute(
-                    "INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', 'bm25(1.0, 2.0)')"
-                )
-            elif row[0] != SCHEMA_VERSION:
-                raise InputError(
-                    f"the index at {self.path} has schema version {row[0]}, "
-                    f"this RADEX reads version {SCHEMA_VERSION}",
-                    hint="rebuild the index (delete the file and re-index)",
-                )
+            schema.migrate(self._db, self.path)
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -192,6 +114,7 @@ class SqliteIndex(SearchIndex):
                     f"document {doc.document_id} cannot be indexed: {exc}",
                     hint="chunk ids must be unique (<document_id>:<ordinal>)",
                 ) from exc
+            self._keyword.changed(len(chunks))
             ids = [c.chunk.id for c in chunks]
             memory = self._memory
             if memory is not None:
@@ -277,8 +200,10 @@ class SqliteIndex(SearchIndex):
     def _delete(self, document_id: str) -> None:
         """Delete a document's rows (inside a write transaction)."""
         ids = self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))
-        self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ids.fetchall())
+        rows = ids.fetchall()
+        self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", rows)
         self._db.execute("DELETE FROM documents WHERE document_id = ?", (document_id,))
+        self._keyword.changed(len(rows))
 
     def _forget(self, memory: _Memory, document_id: str) -> None:
         """Drop a document's vectors from memory and close its Acl there."""
@@ -322,34 +247,7 @@ class SqliteIndex(SearchIndex):
         k: int,
     ) -> list[tuple[str, float]]:
         """Up to ``k`` (chunk id, BM25 score; higher is better) the reader may see."""
-        expression = q.fts_expression(query) if isinstance(query, str) else None
-        if expression is None or k < 1:
-            return []
-        acl, acl_params = q.acl_sql("d.document_id", sorted(reader_keys(principals)))
-        where, params = q.filter_sql("d", filters)
-        sql = f"""
-            WITH matches AS MATERIALIZED (
-                SELECT rowid AS id, rank AS score FROM chunks_fts
-                WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?)
-            SELECT c.chunk_id, m.score, (SELECT count(*) FROM matches) FROM matches AS m
-            JOIN chunks AS c ON c.id = m.id
-            JOIN documents AS d ON d.document_id = c.document_id
-            WHERE {acl} AND {where}
-            ORDER BY m.score, c.id LIMIT ?"""  # noqa: S608 (fixed fragments and placeholders)
-        pool = max(20 * k, 500)
-        with self._db_lock:
-            try:
-                rows = self._db.execute(sql, [expression, pool, *acl_params, *params, k])
-                found = rows.fetchall()
-                if len(found) < k and (not found or found[0][2] >= pool):
-                    # unreadable or filtered matches may have filled the pool: take them all
-                    rows = self._db.execute(sql, [expression, -1, *acl_params, *params, k])
-                    found = rows.fetchall()
-            except sqlite3.OperationalError as exc:
-                if "fts5" in str(exc) or "syntax" in str(exc):
-                    return []
-                raise
-        return [(chunk_id, -float(score)) for chunk_id, score, _ in found]
+        return self._keyword.search(query, sorted(reader_keys(principals)), filters, k)
 
     def vector(
         self,
@@ -394,29 +292,11 @@ class SqliteIndex(SearchIndex):
         with self._db_lock:
             for document_id in self._db.execute("SELECT document_id FROM documents"):
                 memory.docs.index(document_id[0])
-            for document_id, rows in self._acl_rows().items():
+            for document_id, rows in schema.acl_rows_of(self._db).items():
                 slot = memory.docs.index(document_id)
                 memory.docs.set_acl(slot, memory.acls.intern_rows(rows))
         self._memory = memory
         return memory
-
-    def _acl_rows(self, document_ids: Sequence[str] | None = None) -> dict[str, list[list[str]]]:
-        """The stored Acl clauses of the given documents (all when None)."""
-        sql = (
-            "SELECT ac.document_id, ac.clause_no, am.principal FROM acl_clause AS ac"
-            " LEFT JOIN acl_member AS am"
-            " ON am.document_id = ac.document_id AND am.clause_no = ac.clause_no"
-        )
-        params: list[str] = []
-        if document_ids is not None:
-            sql += " WHERE ac.document_id IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(list(document_ids)))
-        clauses: dict[str, dict[int, list[str]]] = {}
-        for document_id, clause_no, principal in self._db.execute(sql, params):
-            members = clauses.setdefault(document_id, {}).setdefault(clause_no, [])
-            if principal is not None:
-                members.append(principal)
-        return {d: [c[n] for n in sorted(c)] for d, c in clauses.items()}
 
     def _load_vectors(self, memory: _Memory, model_id: str) -> VectorSet:
         """Load every vector of ``model_id`` into one matrix."""
@@ -443,46 +323,8 @@ class SqliteIndex(SearchIndex):
 
     def fetch(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         """The chunks with these ids, in the order asked (unknown ids are skipped)."""
-        wanted = list(dict.fromkeys(c for c in chunk_ids if isinstance(c, str)))
-        if not wanted:
-            return []
         with self._db_lock:
-            rows = self._db.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks AS c"  # noqa: S608
-                " JOIN documents AS d ON d.document_id = c.document_id"
-                " WHERE c.chunk_id IN (SELECT value FROM json_each(?))",
-                (json.dumps(wanted),),
-            ).fetchall()
-            doc_ids = sorted({r[1] for r in rows})
-            acls = self._acl_rows(doc_ids)
-            labels: dict[str, list[str]] = {}
-            for document_id, label in self._db.execute(
-                "SELECT document_id, label FROM doc_labels"
-                " WHERE document_id IN (SELECT value FROM json_each(?)) ORDER BY position",
-                (json.dumps(doc_ids),),
-            ):
-                labels.setdefault(document_id, []).append(label)
-        docs: dict[str, IndexDoc] = {}
-        found: dict[str, StoredChunk] = {}
-        for r in rows:
-            document_id = r[1]
-            doc = docs.get(document_id)
-            if doc is None:
-                doc = docs[document_id] = IndexDoc(
-                    document_id=document_id,
-                    external_id=r[8],
-                    title=r[9],
-                    url=r[10],
-                    acl=_acl(acls.get(document_id, [])),
-                    space_key=r[11],
-                    folder_path=r[12],
-                    labels=tuple(labels.get(document_id, ())),
-                    author_id=r[13],
-                    updated_at=datetime.fromisoformat(r[14]) if r[14] else None,
-                )
-            chunk = Chunk(r[0], document_id, r[2], r[3], r[4], r[5], r[6], r[7])
-            found[chunk.id] = StoredChunk(chunk, doc)
-        return [found[c] for c in wanted if c in found]
+            return schema.fetch(self._db, chunk_ids)
 
     def count(self) -> int:
         """How many chunks the index holds."""
@@ -499,11 +341,3 @@ class SqliteIndex(SearchIndex):
         with self._mem_lock, self._db_lock:
             self._memory = None
             self._db.close()
-
-
-def _acl(rows: list[list[str]]) -> Acl:
-    """The Acl stored as ``rows``; an unreadable principal closes it (fail closed)."""
-    try:
-        return Acl.from_data(rows)
-    except ValueError:
-        return Acl((frozenset(),))

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -53,6 +55,7 @@ class ImportReport:
 
     run: ImportRun
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (id, title, reason)
+    timings: dict[str, float] = field(default_factory=dict)  # busy seconds per stage
 
     @property
     def ok(self) -> bool:
@@ -110,6 +113,7 @@ class Importer:
         self._folders: dict[tuple[str, ...], str] = {}
         self._folder_paths: dict[str, str] = {}
         self._users: dict[str, str | None] = {}
+        self._timings: dict[str, float] = {}
         wiki = "/wiki" if client.deployment == "cloud" else ""
         self._link_base = source.base_url.rstrip("/") + wiki
 
@@ -125,17 +129,22 @@ class Importer:
             self.store.start_import, self.source.id, target.kind, target.value, root_id
         )
         report = ImportReport(run)
+        self._timings = report.timings
         counts = {"seen": 0, "imported": 0, "updated": 0, "unchanged": 0, "failed": 0, "chunks": 0}
         try:
-            manifest = await self._manifest(target, report)
+            with self._timed("list"):
+                manifest = await self._manifest(target, report)
             counts["seen"] = len(manifest)
             if target.kind == "page" and not manifest:
                 raise NotFoundError(
                     f"no page or blog post with id {target.value}",
                     hint=f"check the id, and that {self.source.display_name or 'you'} may view it",
                 )
-            selected = [await self._select(p, target, manifest, root) for p in manifest.values()]
-            to_fetch, rechunk, meta_only = self._diff(selected, counts)
+            with self._timed("diff"):
+                selected = [
+                    await self._select(p, target, manifest, root) for p in manifest.values()
+                ]
+                to_fetch, rechunk, meta_only = self._diff(selected, counts)
             self.progress.total("fetched", len(to_fetch) + len(rechunk))
             self.progress.total("converted", len(to_fetch) + len(rechunk))
             await self._meta_updates(meta_only)
@@ -154,6 +163,14 @@ class Importer:
             self.store.finish_import, run.id, status, counts, error
         )
         return report
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._timings[stage] = self._timings.get(stage, 0.0) + time.perf_counter() - started
 
     # ---- listing and deciding ------------------------------------------------------------------
 
@@ -289,9 +306,14 @@ class Importer:
         try:
             for sel, stored in rechunk:
                 await self._rechunk(sel, stored, queue, report)
-            async for sel, page in self._bodies(target, to_fetch, report):
+            bodies = aiter(self._bodies(target, to_fetch, report))
+            while True:
+                with self._timed("fetch"):
+                    item = await anext(bodies, None)
+                if item is None:
+                    break
                 self.progress.advance("fetched")
-                await self._convert(sel, page, queue, report)
+                await self._convert(item[0], item[1], queue, report)
         finally:
             await queue.put(None)
             await consumer
@@ -331,40 +353,37 @@ class Importer:
         self, sel: _Selected, page: Page, queue: asyncio.Queue[_Work | None], report: ImportReport
     ) -> None:
         try:
-            body = page.body or ""
-            await self._resolve_mentions(body)
-            conversion = storage_to_markdown(
-                body,
-                flavor=self.client.deployment,
-                context=ConvertContext(
-                    base_url=self._link_base,
-                    space_key=page.space_key,
-                    page_id=page.id,
-                    page_title=page.title,
-                    users=lambda _kind, uid: self._users.get(uid),
-                    max_body_chars=self.max_page_chars,
-                ),
-            )
-            stored = self.store.document(self.source.id, page.id)
-            doc_id = stored.id if stored else uuid.uuid4().hex
-            merged = replace(sel, page=_merge(sel.page, page))
-            doc = self._document(merged, doc_id, content_hash(page))
-            chunks = self._chunks(doc, merged.space_name, conversion)
+            await self._resolve_mentions(page.body or "")
+            with self._timed("convert"):
+                work = self._prepare(sel, page)
         except RadexError as exc:
             await self._fail(report, page.id, page.title, str(exc))
             return
         self.progress.advance("converted")
-        outcome: ItemOutcome = "imported" if stored is None else "updated"
-        await queue.put(
-            _Work(
-                doc,
-                chunks,
-                conversion.markdown,
-                body,
-                structure_data(conversion.structure),
-                outcome,
-            )
+        await queue.put(work)
+
+    def _prepare(self, sel: _Selected, page: Page) -> _Work:
+        """Convert and chunk one fetched page (CPU only; raises ConversionError)."""
+        body = page.body or ""
+        conversion = storage_to_markdown(
+            body,
+            flavor=self.client.deployment,
+            context=ConvertContext(
+                base_url=self._link_base,
+                space_key=page.space_key,
+                page_id=page.id,
+                page_title=page.title,
+                users=lambda _kind, uid: self._users.get(uid),
+                max_body_chars=self.max_page_chars,
+            ),
         )
+        stored = self.store.document(self.source.id, page.id)
+        merged = replace(sel, page=_merge(sel.page, page))
+        doc = self._document(merged, stored.id if stored else uuid.uuid4().hex, content_hash(page))
+        chunks = self._chunks(doc, merged.space_name, conversion)
+        outcome: ItemOutcome = "imported" if stored is None else "updated"
+        structure = structure_data(conversion.structure)
+        return _Work(doc, chunks, conversion.markdown, body, structure, outcome)
 
     async def _rechunk(
         self,
@@ -423,8 +442,10 @@ class Importer:
                 batch.append(nxt)
                 size += len(nxt.chunks)
             texts = [c.embed_text for w in batch for c in w.chunks]
-            vectors = await asyncio.to_thread(self.embedder.embed, texts)
-            await asyncio.to_thread(self._save, batch, vectors)
+            with self._timed("embed"):
+                vectors = await asyncio.to_thread(self.embedder.embed, texts)
+            with self._timed("save"):
+                await asyncio.to_thread(self._save, batch, vectors)
             for work in batch:
                 counts[work.outcome] += 1
                 counts["chunks"] += len(work.chunks)

@@ -91,19 +91,73 @@ def terms(text: str) -> list[str]:
     return out
 
 
+_SUFFIXES = (
+    ("ations", "ate"),
+    ("ation", "ate"),
+    ("ments", ""),
+    ("ment", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ies", "y"),
+    ("ed", ""),
+    ("es", "e"),
+    ("s", ""),
+)
+
+
 def _stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+    """A light stemmer: enough that 'acknowledged', 'acknowledgement' and 'acknowledge' meet."""
+    for suffix, repl in _SUFFIXES:
+        if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith("ss"):
+            word = word[: -len(suffix)] + repl
+            break
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
     return word
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _table_rows(rows: list[list[str]]) -> list[str]:
+    """Table rows as 'Header: value; ...' sentences (a second header row is folded in)."""
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    if body and len(body[0]) == len(header):
+        same = sum(1 for a, b in zip(header, body[0], strict=True) if a == b and a)
+        if same and same >= len(header) / 2 and len(set(header)) < len(header):
+            header = [
+                a if a == b else f"{a} {b}".strip() for a, b in zip(header, body[0], strict=True)
+            ]
+            body = body[1:]
+    out = []
+    for row in body:
+        pairs = [
+            f"{h}: {c}" if h and h != c else c
+            for h, c in zip(header + [""] * len(row), row, strict=False)
+            if c
+        ]
+        if pairs:
+            out.append("; ".join(pairs))
+    return out
 
 
 def sentences(markdown: str) -> list[str]:
     """Readable sentences of a chunk: markup stripped, table rows and list items as units."""
     out: list[str] = []
     in_code = False
-    for raw in markdown.splitlines():
+    table: list[list[str]] = []
+    for raw in [*markdown.splitlines(), ""]:
         line = raw.strip()
+        if line.startswith("|") and not in_code:
+            if not set(line) <= set("|-: "):
+                table.append([_clean(c) for c in _cells(line)])
+            continue
+        if table:
+            out.extend(_table_rows(table))
+            table = []
         if line.startswith(("```", "~~~")):
             in_code = not in_code
             continue
@@ -111,17 +165,17 @@ def sentences(markdown: str) -> list[str]:
             continue
         if line.startswith("#") or line.startswith("> [!"):
             continue  # headings and callout titles are in the breadcrumb / context
-        line = line.lstrip("> ").strip()
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
-            line = " — ".join(cells)
-        line = _LIST_MARK.sub("", line)
-        line = _LINK.sub(r"\1", line)
-        line = _MARKUP.sub("", line).replace("\\", "").strip()
+        line = _clean(_LIST_MARK.sub("", line.lstrip("> ").strip()))
         if not line:
             continue
         out.extend(s.strip() for s in _SENTENCE_END.split(line) if len(s.strip()) > 2)
     return out
+
+
+def _clean(text: str) -> str:
+    """Text without Markdown links, marks and escapes."""
+    text = _LINK.sub(r"\1", text)
+    return _MARKUP.sub(" ", text).replace("\\", "").strip()
 
 
 @dataclass(frozen=True)
@@ -130,6 +184,7 @@ class _Candidate:
     position: int
     text: str
     terms: frozenset[str]
+    context: frozenset[str]  # the terms of the chunk's heading
 
 
 class ExtractiveAnswerer(Answerer):
@@ -145,7 +200,7 @@ class ExtractiveAnswerer(Answerer):
             return Answer(question, NOTHING_FOUND, (), found=False)
         wanted = set(terms(question))
         candidates = [
-            _Candidate(rank, pos, text, frozenset(terms(text)))
+            _Candidate(rank, pos, text, frozenset(terms(text)), frozenset(terms(hit.heading or "")))
             for rank, hit in enumerate(hits)
             for pos, text in enumerate(sentences(hit.text))
         ]
@@ -179,12 +234,15 @@ class ExtractiveAnswerer(Answerer):
         idf = {t: math.log(1 + n / df[t]) for t in df}
 
         def score(c: _Candidate) -> float:
-            overlap = sum(idf.get(t, 0.0) for t in c.terms & wanted)
-            length = max(len(c.terms), 1)
-            return overlap / math.sqrt(length) * 2 + 1.0 / (1 + c.hit_rank) * 0.5
+            own = sum(idf.get(t, 0.0) for t in c.terms & wanted)
+            heading = sum(idf.get(t, 1.0) for t in (c.context - c.terms) & wanted)
+            length = math.sqrt(max(len(c.terms), 4))
+            return (own / length + 0.4 * heading / math.sqrt(max(len(c.context), 1))) / (
+                1 + 0.25 * c.hit_rank
+            )
 
         ranked = sorted(candidates, key=lambda c: (-score(c), c.hit_rank, c.position))
-        if not any(c.terms & wanted for c in ranked):
+        if not any((c.terms | c.context) & wanted for c in ranked):
             ranked = [c for c in candidates if c.hit_rank == 0]
         per_doc: Counter[str] = Counter()
         seen: set[str] = set()
@@ -194,7 +252,7 @@ class ExtractiveAnswerer(Answerer):
             key = cand.text.lower()
             if key in seen or per_doc[doc] >= self.per_document:
                 continue
-            if out and not cand.terms & wanted:
+            if out and not (cand.terms | cand.context) & wanted:
                 break  # after the first, only sentences that touch the question
             seen.add(key)
             per_doc[doc] += 1

@@ -4,7 +4,9 @@ Both legs run against the index with the reader's principals, so the Acl is appl
 ranking (pre-filter). The fused candidates are fetched and every one's Acl is checked again
 with :meth:`Acl.admits` (defence in depth: a hit that fails is dropped and counted in
 ``Retriever.dropped``); a document contributes at most ``per_document`` hits. Snippets come
-from the hit's own chunk only.
+from the hit's own chunk only. With ``parallel`` (the default) the keyword leg runs on a small
+thread pool while the query is embedded and the vector leg computes (SQLite and numpy both
+release the GIL).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 from radex.embed.base import Embedder
@@ -49,6 +52,7 @@ class Retriever:
         *,
         per_document: int = 2,
         rrf_k: int = RRF_K,
+        parallel: bool = True,
     ) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
             raise InputError(f"lexical_weight must be between 0 and 1, not {lexical_weight}")
@@ -61,6 +65,7 @@ class Retriever:
         self.rrf_k = rrf_k
         self.dropped = 0
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(4, "radex-keyword") if parallel else None
 
     def search(
         self,
@@ -76,9 +81,13 @@ class Retriever:
             raise InputError(f"k must be between 1 and {MAX_K}, not {k}")
         readers = frozenset(principals)
         pool = max(50, 5 * k)
-        lexical = self.index.keyword(query, readers, filters, pool)
-        vector = self.embedder.embed_query(query)
-        dense = self.index.vector(vector, self.embedder.model_id, readers, filters, pool)
+        if self._pool is not None:  # the keyword leg runs while the query is embedded
+            pending = self._pool.submit(self.index.keyword, query, readers, filters, pool)
+            dense = self._dense(query, readers, filters, pool)
+            lexical = pending.result()
+        else:
+            lexical = self.index.keyword(query, readers, filters, pool)
+            dense = self._dense(query, readers, filters, pool)
         fused = fuse(
             [
                 ([c for c, _ in lexical], self.lexical_weight),
@@ -87,6 +96,18 @@ class Retriever:
             k=self.rrf_k,
         )
         return self._hits(query, readers, fused, k)
+
+    def _dense(
+        self, query: str, readers: frozenset[Principal], filters: SearchFilters, pool: int
+    ) -> list[tuple[str, float]]:
+        """The vector leg: embed the query, search the model's vectors."""
+        vector = self.embedder.embed_query(query)
+        return self.index.vector(vector, self.embedder.model_id, readers, filters, pool)
+
+    def close(self) -> None:
+        """Stop the keyword-leg threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def _hits(
         self,

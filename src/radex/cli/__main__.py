@@ -1,0 +1,5 @@
+"""``python -m radex.cli``."""
+
+from radex.cli import main
+
+main()
