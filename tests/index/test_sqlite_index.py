@@ -365,3 +365,21 @@ def test_threads_read_while_one_writes(index: SqliteIndex) -> None:
         t.join()
     assert errors == []
     assert index.count() == 50
+
+
+def test_ranking_budget_keeps_rare_phrases_and_ranks_common_ones(index: SqliteIndex) -> None:
+    index._keyword.budget = 5  # a tiny budget: "common" means in more than 5 chunks
+    for n in range(8):
+        put(index, f"c{n}", [f"common words everywhere {n}"], Acl.of([[ADMINS]]) if n else PUBLIC)
+    put(index, "rare", ["common zanzibar"])
+    assert [c for c, _ in index.keyword("common zanzibar", [BOB], NONE, 5)] == ["rare:0"]
+    # only common phrases: the newest 5 matches are ranked (c0 is older), the Acl still applies
+    assert docs_of(index.keyword("common everywhere", [BOB], NONE, 5)) == {"rare"}
+    assert docs_of(index.keyword("common everywhere", [ADMINS], NONE, 9)) == {
+        "rare",
+        "c7",
+        "c6",
+        "c5",
+        "c4",
+    }
+    assert docs_of(index.keyword("common", [ADMINS], SearchFilters(space_keys=("X",)), 5)) == set()

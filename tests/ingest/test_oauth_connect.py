@@ -52,7 +52,8 @@ def test_oauth_sign_in_stores_tokens_and_imports(tmp_path: Path) -> None:
             source = asyncio.run(
                 svc.sources.connect_oauth("acme", url, app, show_url=browser, wait_s=10)
             )
-            assert shown and "client_id=cli-app" in shown[0]
+            assert len(shown) == 1
+            assert "client_id=cli-app" in shown[0]
             assert source.credential_kind == "oauth"
             assert b"cli-secret" not in source.credential_ciphertext
 

@@ -81,8 +81,9 @@ def test_finds_the_section_with_a_deep_link(index: SqliteIndex) -> None:
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_restricted_document_never_reaches_an_outsider(index: SqliteIndex) -> None:
-    retriever = Retriever(index, EMBEDDER)
+@pytest.mark.parametrize("parallel", [False, True])
+def test_restricted_document_never_reaches_an_outsider(index: SqliteIndex, parallel: bool) -> None:
+    retriever = Retriever(index, EMBEDDER, parallel=parallel)
     for query in ("zebracorn", "salary bands billing engineers", "billing"):
         hits = retriever.search(query, [BOB], k=20)
         assert all(h.document_id != "salaries" for h in hits)
@@ -91,6 +92,7 @@ def test_restricted_document_never_reaches_an_outsider(index: SqliteIndex) -> No
     insider = retriever.search("zebracorn", [FINANCE])
     assert insider[0].document_id == "salaries"
     assert "zebracorn" in insider[0].snippet
+    retriever.close()
 
 
 def test_permission_refresh_applies_at_once(index: SqliteIndex) -> None:

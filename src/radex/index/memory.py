@@ -10,7 +10,7 @@ rows are flagged dead and compacted away once they outnumber the live ones.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from typing import Final
 
 import numpy as np
@@ -27,6 +27,7 @@ CLOSED: Final = 0
 """The interned id of the Acl that admits no one (unknown, deleted or malformed documents)."""
 
 _CACHE_SIZE: Final = 256
+_MASKS: Final = 32
 
 
 def principal_key(principal: object) -> str | None:
@@ -135,6 +136,7 @@ class VectorSet:
         self._doc: Ints = np.zeros(0, dtype=np.int32)
         self._ids: list[str] = []
         self._rows: dict[int, list[int]] = {}
+        self._masks: dict[Hashable, tuple[int, Floats]] = {}
 
     def add(self, doc: int, chunk_ids: Sequence[str], vectors: Floats) -> None:
         """Append a document's rows (vectors already normalised, shape (n, dim))."""
@@ -164,18 +166,33 @@ class VectorSet:
         """How many rows are live."""
         return self.size - self.dead
 
-    def search(self, query: Floats, doc_ok: Bools, k: int) -> list[tuple[str, float]]:
-        """The ``k`` live rows of admitted documents most similar to ``query``, best first."""
+    def search(
+        self, query: Floats, doc_ok: Bools, k: int, key: Hashable | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``k`` live rows of admitted documents most similar to ``query``, best first.
+
+        ``key`` (e.g. the index's write generation and the reader) caches the row mask; it
+        must change whenever the rows or ``doc_ok`` do.
+        """
         n = self.size
         if n == 0 or k < 1:
             return []
-        allowed = doc_ok[self._doc[:n]]
-        allowed &= self._alive[:n]
-        count = int(np.count_nonzero(allowed))
+        cached = self._masks.get(key) if key is not None else None
+        if cached is None:
+            allowed = doc_ok[self._doc[:n]]
+            allowed &= self._alive[:n]
+            count = int(np.count_nonzero(allowed))
+            penalty = np.where(allowed, np.float32(0.0), np.float32(-np.inf)).astype(np.float32)
+            cached = (count, penalty)
+            if key is not None:
+                if len(self._masks) >= _MASKS:
+                    self._masks.pop(next(iter(self._masks)))
+                self._masks[key] = cached
+        count, penalty = cached
         if count == 0:
             return []
         scores = self._matrix[:n] @ query
-        scores[~allowed] = -np.inf
+        scores += penalty  # -inf where the reader may not look: masked before ranking
         take = min(k, count)
         top = np.argpartition(scores, n - take)[n - take :] if take < n else np.arange(n)
         top = top[np.argsort(-scores[top], kind="stable")][:take]

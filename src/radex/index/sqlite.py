@@ -60,6 +60,7 @@ class SqliteIndex(SearchIndex):
         self._db_lock = threading.RLock()
         self._mem_lock = threading.RLock()
         self._memory: _Memory | None = None
+        self._generation = 0
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
         if self.path != ":memory:":
@@ -74,6 +75,7 @@ class SqliteIndex(SearchIndex):
     def _write(self) -> Iterator[None]:
         """One write transaction, holding both locks (memory first, then the connection)."""
         with self._mem_lock, self._db_lock:
+            self._generation += 1  # row masks cached for the vector leg are stale from here
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -272,9 +274,11 @@ class SqliteIndex(SearchIndex):
             except ValueError as exc:
                 raise InputError(f"bad query vector for model {model_id}: {exc}") from exc
             doc_ok = memory.docs.admitted(memory.acls.admitted(principals))
+            key: tuple[int, frozenset[str]] | None = (self._generation, reader_keys(principals))
             if q.has_filters(filters):
                 doc_ok = doc_ok & memory.docs.mask(self._filtered_docs(filters))
-            return vectors.search(query, doc_ok, k)
+                key = None
+            return vectors.search(query, doc_ok, k, key)
 
     def _filtered_docs(self, filters: SearchFilters) -> list[str]:
         """Ids of the documents that pass ``filters``."""

@@ -410,7 +410,7 @@ class Importer:
             conversion.markdown,
             breadcrumb=breadcrumb(space_name, doc.ancestors, doc.title),
             anchors={h.text: h.anchor for h in conversion.structure.headings},
-            max_tokens=self.embedder.max_tokens,
+            max_tokens=self.embedder.max_tokens - 2,  # room for [CLS] and [SEP]
             count_tokens=self.embedder.count_tokens,
         )
 

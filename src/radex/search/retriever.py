@@ -4,17 +4,19 @@ Both legs run against the index with the reader's principals, so the Acl is appl
 ranking (pre-filter). The fused candidates are fetched and every one's Acl is checked again
 with :meth:`Acl.admits` (defence in depth: a hit that fails is dropped and counted in
 ``Retriever.dropped``); a document contributes at most ``per_document`` hits. Snippets come
-from the hit's own chunk only. With ``parallel`` (the default) the keyword leg runs on a small
-thread pool while the query is embedded and the vector leg computes (SQLite and numpy both
-release the GIL).
+from the hit's own chunk only. With ``parallel`` (default: on machines with 4+ cores) the keyword
+leg runs on a small thread pool while the query is embedded and the vector leg computes
+(SQLite and numpy both release the GIL).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Final
 
 from radex.embed.base import Embedder
@@ -52,7 +54,7 @@ class Retriever:
         *,
         per_document: int = 2,
         rrf_k: int = RRF_K,
-        parallel: bool = True,
+        parallel: bool | None = None,
     ) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
             raise InputError(f"lexical_weight must be between 0 and 1, not {lexical_weight}")
@@ -65,6 +67,8 @@ class Retriever:
         self.rrf_k = rrf_k
         self.dropped = 0
         self._lock = threading.Lock()
+        if parallel is None:  # on two cores the legs only fight over them (BLAS uses both)
+            parallel = (os.cpu_count() or 1) >= 4
         self._pool = ThreadPoolExecutor(4, "radex-keyword") if parallel else None
 
     def search(
@@ -171,26 +175,31 @@ def plain(markdown: str) -> str:
     return text.strip(" ·")
 
 
+@lru_cache(maxsize=256)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A regex finding words that start like one of the terms (first five letters)."""
+    stems = sorted({t[:5] for t in terms if t}, key=lambda t: (-len(t), t))
+    if not stems:
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE)
+
+
 def snippet(markdown: str, terms: Sequence[str], size: int = SNIPPET_CHARS) -> str:
     """About ``size`` characters of the text around the densest run of query terms."""
     text = plain(markdown)
     if len(text) <= size:
         return text
-    stems = [t[:5] if len(t) > 5 else t for t in terms]
-    hits: list[tuple[int, int]] = []  # (position, term number)
-    for match in _WORD.finditer(text):
-        word = match.group(0).lower()
-        for n, stem in enumerate(stems):
-            if word.startswith(stem):
-                hits.append((match.start(), n))
-                break
     start = 0
-    if hits:
-        best = -1
-        for i, (pos, _) in enumerate(hits):
-            window = {n for p, n in hits[i:] if p < pos + size - 40}
-            if len(window) > best:
-                best, start = len(window), max(0, pos - 40)
+    pattern = _terms_pattern(tuple(terms))
+    if pattern is not None:
+        hits = [(m.start(), m.group(0).lower()) for m in pattern.finditer(text)]
+        best, left = 0, 0
+        for right, (pos, _) in enumerate(hits):  # sliding window of ``size - 40`` characters
+            while hits[left][0] < pos - (size - 40):
+                left += 1
+            distinct = len({t for _, t in hits[left : right + 1]})
+            if distinct > best:
+                best, start = distinct, max(0, hits[left][0] - 40)
     start = min(start, len(text) - size)
     if start > 0:
         space = text.find(" ", start)
