@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-
-import numpy as np
 
 from radex.blobs import BlobStore
 from radex.confluence.acl import page_acl, space_clause
 from radex.confluence.client import ConfluenceClient
-from radex.confluence.storage import Conversion, ConvertContext, storage_to_markdown
+from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.embed import Embedder
 from radex.errors import NotFoundError, RadexError
-from radex.index import IndexDoc, IndexedChunk, SearchIndex
+from radex.index import SearchIndex
+from radex.ingest.pipeline import Timings, Work, Writer
 from radex.ingest.plan import (
     MANIFEST_EXPAND,
     ImportTarget,
@@ -38,13 +35,10 @@ from radex.ingest.plan import (
     structure_data,
 )
 from radex.ingest.progress import NoProgress, Progress
-from radex.search.chunking import chunk_markdown
 from radex.store import Store
 from radex.store.records import ImportRun, ImportStatus, ItemOutcome, SourceRecord
-from radex.types import Acl, Chunk, ContentRef, Document, Page, Principal, Restriction
+from radex.types import Acl, ContentRef, Document, Page, Principal, Restriction
 
-BATCH_CHUNKS = 64  # chunks embedded together
-QUEUE_DEPTH = 32  # converted pages waiting for the embedder
 BULK_FETCH_MIN = 50  # from this many changed pages of a space on, list bodies instead of GETs
 _MENTION = re.compile(r'ri:(account-id|userkey)="([^"]+)"')
 
@@ -55,24 +49,12 @@ class ImportReport:
 
     run: ImportRun
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (id, title, reason)
-    timings: dict[str, float] = field(default_factory=dict)  # busy seconds per stage
+    timings: Timings = field(default_factory=Timings)  # busy seconds per stage
 
     @property
     def ok(self) -> bool:
         """True when every selected page was imported or already up to date."""
         return self.run.status == "done" and not self.failures
-
-
-@dataclass
-class _Work:
-    """A page on its way to the store: the document, its chunks, the bodies to keep."""
-
-    doc: Document
-    chunks: list[Chunk]
-    markdown: str | None  # None: the Markdown blob is unchanged
-    body: str | None
-    structure: dict[str, object] | None
-    outcome: ItemOutcome
 
 
 @dataclass
@@ -113,7 +95,8 @@ class Importer:
         self._folders: dict[tuple[str, ...], str] = {}
         self._folder_paths: dict[str, str] = {}
         self._users: dict[str, str | None] = {}
-        self._timings: dict[str, float] = {}
+        self._timings = Timings()
+        self._writer: Writer | None = None
         wiki = "/wiki" if client.deployment == "cloud" else ""
         self._link_base = source.base_url.rstrip("/") + wiki
 
@@ -128,11 +111,10 @@ class Importer:
         run = await asyncio.to_thread(
             self.store.start_import, self.source.id, target.kind, target.value, root_id
         )
-        report = ImportReport(run)
-        self._timings = report.timings
+        report = ImportReport(run, timings=self._timings)
         counts = {"seen": 0, "imported": 0, "updated": 0, "unchanged": 0, "failed": 0, "chunks": 0}
         try:
-            with self._timed("list"):
+            with self._timings.timed("list"):
                 manifest = await self._manifest(target, report)
             counts["seen"] = len(manifest)
             if target.kind == "page" and not manifest:
@@ -140,15 +122,18 @@ class Importer:
                     f"no page or blog post with id {target.value}",
                     hint=f"check the id, and that {self.source.display_name or 'you'} may view it",
                 )
-            with self._timed("diff"):
+            with self._timings.timed("diff"):
                 selected = [
                     await self._select(p, target, manifest, root) for p in manifest.values()
                 ]
                 to_fetch, rechunk, meta_only = self._diff(selected, counts)
             self.progress.total("fetched", len(to_fetch) + len(rechunk))
             self.progress.total("converted", len(to_fetch) + len(rechunk))
-            await self._meta_updates(meta_only)
-            await self._process(target, to_fetch, rechunk, counts, report)
+            async with self._new_writer(counts) as writer:
+                self._writer = writer
+                for doc in meta_only:
+                    await writer.update_meta(doc)
+                await self._process(target, to_fetch, rechunk, report)
             counts["failed"] = len(report.failures)
             status: ImportStatus = "done"
             error = None
@@ -164,13 +149,17 @@ class Importer:
         )
         return report
 
-    @contextmanager
-    def _timed(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self._timings[stage] = self._timings.get(stage, 0.0) + time.perf_counter() - started
+    def _new_writer(self, counts: dict[str, int]) -> Writer:
+        return Writer(
+            store=self.store,
+            blobs=self.blobs,
+            index=self.index,
+            embedder=self.embedder,
+            counts=counts,
+            timings=self._timings,
+            progress=self.progress,
+            folder_paths=self._folder_paths,
+        )
 
     # ---- listing and deciding ------------------------------------------------------------------
 
@@ -280,43 +269,23 @@ class Importer:
 
     # ---- writing ----------------------------------------------------------------------------
 
-    async def _meta_updates(self, docs: Sequence[Document]) -> None:
-        for doc in docs:
-            await asyncio.to_thread(self.store.update_document_meta, doc)
-            await asyncio.to_thread(self._reindex_meta, doc)
-
-    def _reindex_meta(self, doc: Document) -> None:
-        chunks = self.store.chunks(doc.id)
-        vectors = self.store.chunk_vectors(doc.id, self.embedder.model_id)
-        if vectors is None or len(vectors) != len(chunks):
-            self.index.update_acl(doc.id, doc.acl)
-            return
-        self._index(doc, chunks, vectors)
-
     async def _process(
         self,
         target: ImportTarget,
         to_fetch: list[_Selected],
         rechunk: list[tuple[_Selected, Document]],
-        counts: dict[str, int],
         report: ImportReport,
     ) -> None:
-        queue: asyncio.Queue[_Work | None] = asyncio.Queue(QUEUE_DEPTH)
-        consumer = asyncio.create_task(self._consume(queue, counts))
-        try:
-            for sel, stored in rechunk:
-                await self._rechunk(sel, stored, queue, report)
-            bodies = aiter(self._bodies(target, to_fetch, report))
-            while True:
-                with self._timed("fetch"):
-                    item = await anext(bodies, None)
-                if item is None:
-                    break
-                self.progress.advance("fetched")
-                await self._convert(item[0], item[1], queue, report)
-        finally:
-            await queue.put(None)
-            await consumer
+        for sel, stored in rechunk:
+            await self._rechunk(sel, stored, report)
+        bodies = aiter(self._bodies(target, to_fetch, report))
+        while True:
+            with self._timings.timed("fetch"):
+                item = await anext(bodies, None)
+            if item is None:
+                break
+            self.progress.advance("fetched")
+            await self._convert(item[0], item[1], report)
 
     async def _bodies(
         self, target: ImportTarget, wanted: list[_Selected], report: ImportReport
@@ -349,20 +318,23 @@ class Importer:
     async def _get(self, sel: _Selected) -> Page:
         return await self.client.page(sel.page.id, kind=sel.page.kind)
 
-    async def _convert(
-        self, sel: _Selected, page: Page, queue: asyncio.Queue[_Work | None], report: ImportReport
-    ) -> None:
+    async def _convert(self, sel: _Selected, page: Page, report: ImportReport) -> None:
         try:
             await self._resolve_mentions(page.body or "")
-            with self._timed("convert"):
+            with self._timings.timed("convert"):
                 work = self._prepare(sel, page)
         except RadexError as exc:
             await self._fail(report, page.id, page.title, str(exc))
             return
         self.progress.advance("converted")
-        await queue.put(work)
+        await self._writer_().put(work)
 
-    def _prepare(self, sel: _Selected, page: Page) -> _Work:
+    def _writer_(self) -> Writer:
+        if self._writer is None:
+            raise RuntimeError("the importer's writer is used outside run()")
+        return self._writer
+
+    def _prepare(self, sel: _Selected, page: Page) -> Work:
         """Convert and chunk one fetched page (CPU only; raises ConversionError)."""
         body = page.body or ""
         conversion = storage_to_markdown(
@@ -380,16 +352,19 @@ class Importer:
         stored = self.store.document(self.source.id, page.id)
         merged = replace(sel, page=_merge(sel.page, page))
         doc = self._document(merged, stored.id if stored else uuid.uuid4().hex, content_hash(page))
-        chunks = self._chunks(doc, merged.space_name, conversion)
+        anchors = {h.text: h.anchor for h in conversion.structure.headings}
+        crumbs = breadcrumb(merged.space_name, doc.ancestors, doc.title)
+        chunks = self._writer_().chunks(doc, conversion.markdown, crumbs, anchors)
         outcome: ItemOutcome = "imported" if stored is None else "updated"
         structure = structure_data(conversion.structure)
-        return _Work(doc, chunks, conversion.markdown, body, structure, outcome)
+        return Work(
+            doc, chunks, conversion.markdown, body.encode(), "application/xml", structure, outcome
+        )
 
     async def _rechunk(
         self,
         sel: _Selected,
         stored: Document,
-        queue: asyncio.Queue[_Work | None],
         report: ImportReport,
     ) -> None:
         """Same body, new breadcrumb (a page or an ancestor was renamed or moved): re-chunk
@@ -402,17 +377,7 @@ class Importer:
             await self._fail(report, sel.page.id, sel.page.title, str(exc))
             return
         self.progress.advance("fetched")
-        await self._convert(sel, replace(sel.page, body=body), queue, report)
-
-    def _chunks(self, doc: Document, space_name: str, conversion: Conversion) -> list[Chunk]:
-        return chunk_markdown(
-            doc.id,
-            conversion.markdown,
-            breadcrumb=breadcrumb(space_name, doc.ancestors, doc.title),
-            anchors={h.text: h.anchor for h in conversion.structure.headings},
-            max_tokens=self.embedder.max_tokens - 2,  # room for [CLS] and [SEP]
-            count_tokens=self.embedder.count_tokens,
-        )
+        await self._convert(sel, replace(sel.page, body=body), report)
 
     async def _resolve_mentions(self, body: str) -> None:
         ids = {m.group(2) for m in _MENTION.finditer(body)} - self._users.keys()
@@ -425,63 +390,6 @@ class Importer:
         found = {p.id: p.display_name for p in people}
         for uid in ids:
             self._users[uid] = found.get(uid)
-
-    async def _consume(self, queue: asyncio.Queue[_Work | None], counts: dict[str, int]) -> None:
-        done = False
-        while not done:
-            first = await queue.get()
-            if first is None:
-                return
-            batch = [first]
-            size = len(first.chunks)
-            while size < BATCH_CHUNKS and not queue.empty():
-                nxt = queue.get_nowait()
-                if nxt is None:
-                    done = True
-                    break
-                batch.append(nxt)
-                size += len(nxt.chunks)
-            texts = [c.embed_text for w in batch for c in w.chunks]
-            with self._timed("embed"):
-                vectors = await asyncio.to_thread(self.embedder.embed, texts)
-            with self._timed("save"):
-                await asyncio.to_thread(self._save, batch, vectors)
-            for work in batch:
-                counts[work.outcome] += 1
-                counts["chunks"] += len(work.chunks)
-            self.progress.advance("embedded", len(batch))
-
-    def _save(self, batch: list[_Work], vectors: np.ndarray) -> None:
-        offset = 0
-        for work in batch:
-            vecs = vectors[offset : offset + len(work.chunks)]
-            offset += len(work.chunks)
-            doc = work.doc
-            if work.markdown is not None:
-                doc = replace(
-                    doc,
-                    markdown_key=self.blobs.put(work.markdown.encode(), "text/markdown"),
-                    storage_key=self.blobs.put((work.body or "").encode(), "application/xml"),
-                )
-            self.store.save_document(doc, work.chunks, vecs, self.embedder.model_id, work.structure)
-            self._index(doc, work.chunks, vecs)
-
-    def _index(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        folder = self._folder_paths.get(doc.folder_id) if doc.folder_id else None
-        entry = IndexDoc(
-            document_id=doc.id,
-            external_id=doc.external_id,
-            title=doc.title,
-            url=doc.url,
-            acl=doc.acl,
-            space_key=doc.space_key,
-            folder_path=folder,
-            labels=doc.labels,
-            author_id=doc.author_id,
-            updated_at=doc.updated_at,
-        )
-        indexed = [IndexedChunk(c, v) for c, v in zip(chunks, vectors, strict=True)]
-        self.index.replace_document(entry, indexed, self.embedder.model_id)
 
     async def _fail(self, report: ImportReport, item_id: str, title: str, reason: str) -> None:
         report.failures.append((item_id, title, reason))
