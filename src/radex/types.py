@@ -312,6 +312,7 @@ class Citation:
     title: str
     url: str
     updated_at: datetime | None = None
+    heading: str | None = None  # the section cited: a heading, or "Page 3" of a PDF
 
 
 @dataclass(frozen=True)

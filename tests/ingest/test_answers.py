@@ -69,3 +69,18 @@ def test_nothing_readable_is_said_plainly(kb: Services) -> None:
     answer = kb.answerer.answer("How quickly must a SEV1 page be acknowledged?", hits)
     assert not answer.found
     assert "nothing you can read" in answer.text
+
+
+def test_answer_inside_a_pdf_attachment_cites_the_file_and_page(kb: Services) -> None:
+    answer = kb.ask("How much is the weekly allowance for the primary on-call rotation?")
+    pdf = [c for c in answer.citations if c.title.startswith("oncall-compensation-policy-2026.pdf")]
+    assert pdf, answer
+    assert pdf[0].url.endswith("oncall-compensation-policy-2026.pdf#page=1")
+    assert pdf[0].heading == "Page 1"
+    assert "420" in answer.text
+
+
+def test_comments_are_searchable_and_link_to_their_page(kb: Services) -> None:
+    hits = kb.search("Colima needed 8 GB of memory for the ledger integration tests", k=3)
+    comment = next(h for h in hits if h.title.startswith("Comment by"))
+    assert "focusedCommentId=" in comment.url

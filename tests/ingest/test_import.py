@@ -25,7 +25,7 @@ from radex.errors import AuthError, NotFoundError, RadexError, TransientError
 from radex.ingest.importer import ImportReport
 from radex.ingest.plan import ImportTarget
 from radex.store.records import SourceRecord
-from radex.types import Principal
+from radex.types import Document, Principal
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +73,13 @@ def table_rows(svc: Services) -> dict[str, Any]:
     return out
 
 
+def pages(svc: Services, space: str) -> dict[str, Document]:
+    """The imported pages and blog posts of a space by title."""
+    return {
+        d.title: d for d in svc.store.documents(space_key=space) if d.type in ("page", "blogpost")
+    }
+
+
 def embedded(svc: Services) -> int:
     return svc.embedder.texts  # type: ignore[attr-defined, no-any-return]
 
@@ -89,14 +96,21 @@ def test_space_import_then_reimport_writes_nothing(
         if c.space_key == "ENG" and c.type in ("page", "blogpost") and c.status == "current"
     ]
     assert first.ok, first.failures
+    extras = [c for c in emu.site.content.values() if c.parent_id in {e.id for e in eng}]
+    attachments = [c for c in extras if c.type == "attachment" and c.status == "current"]
+    comments = [c for c in extras if c.type == "comment" and c.status == "current"]
     assert first.run.counts["imported"] == len(eng)
-    assert svc.store.count_documents() == len(eng)
+    assert first.run.counts["attachments_imported"] == len(attachments) > 0
+    assert first.run.counts["comments_imported"] == len(comments) > 0
+    assert svc.store.count_documents() == len(eng) + len(attachments) + len(comments)
     assert embedded(svc) == first.run.counts["chunks"] > len(eng)
 
     before = table_rows(svc)
     second = run(svc, source, ImportTarget.space("ENG"))
     assert second.run.counts["unchanged"] == len(eng)
     assert second.run.counts["imported"] == second.run.counts["updated"] == 0
+    assert second.run.counts["attachments_unchanged"] == len(attachments)
+    assert second.run.counts["comments_unchanged"] == len(comments)
     assert embedded(svc) == first.run.counts["chunks"]  # nothing embedded again
     assert table_rows(svc) == before
 
@@ -108,7 +122,7 @@ def test_folders_mirror_the_page_tree(svc: Services, site: tuple[Emulator, str])
     paths = {f.path for f in svc.store.folders()}
     assert "/ENG" in paths
     assert "/ENG/Engineering Handbook/On-call and incidents" in paths
-    docs = {d.title: d for d in svc.store.documents(space_key="ENG")}
+    docs = pages(svc, "ENG")
     sev = docs["Incident severity levels"]
     folder = next(f for f in svc.store.folders() if f.id == sev.folder_id)
     assert folder.path == "/ENG/Engineering Handbook/On-call and incidents"
@@ -121,7 +135,7 @@ def test_a_changed_page_reimports_only_itself(svc: Services, site: tuple[Emulato
     emu, url = site
     source = connect(svc, emu, url)
     run(svc, source, ImportTarget.space("ENG"))
-    docs = {d.title: d for d in svc.store.documents(space_key="ENG")}
+    docs = pages(svc, "ENG")
     target = docs["Rollback procedure"]
 
     async def edit() -> None:
@@ -149,7 +163,7 @@ def test_restrictions_become_the_acl(svc: Services, site: tuple[Emulator, str]) 
     emu, url = site
     source = connect(svc, emu, url)
     run(svc, source, ImportTarget.space("ENG"))
-    docs = {d.title: d for d in svc.store.documents(space_key="ENG")}
+    docs = pages(svc, "ENG")
     glass = docs["Break-glass access"]  # restricted to security-leads, under "security"
     engineer = {Principal("user", "someone"), Principal("group", "engineering")}
     lead = engineer | {Principal("group", "security"), Principal("group", "security-leads")}
@@ -167,7 +181,7 @@ def test_page_tree_cql_and_batch_imports(svc: Services, site: tuple[Emulator, st
     by_title = {c.title: c for c in emu.site.content.values() if c.space_key == "ENG"}
     oncall = by_title["On-call and incidents"]
     tree = run(svc, source, ImportTarget.page(oncall.id, tree=True), folder="/Ops")
-    titles = {d.title for d in svc.store.documents()}
+    titles = {d.title for d in svc.store.documents() if d.type == "page"}
     assert {"On-call and incidents", "Incident severity levels", "Postmortem template"} <= titles
     assert "Rollback procedure" not in titles
     assert tree.run.counts["imported"] == len(titles)
@@ -192,7 +206,7 @@ def test_bad_pages_are_failed_items_and_the_import_goes_on(
     reasons = {title: reason for _, title, reason in report.failures}
     assert set(reasons) == {"Huge page"}, reasons  # the broken one is recovered, not lost
     assert "too large" in reasons["Huge page"] or "characters" in reasons["Huge page"]
-    assert {d.title for d in svc.store.documents(space_key="ODD")} == {"Fine page", "Broken page"}
+    assert set(pages(svc, "ODD")) == {"Fine page", "Broken page"}
     items = svc.store.import_items(report.run.id, outcome="failed")
     assert [i.title for i in items] == ["Huge page"]
 

@@ -12,7 +12,7 @@ import typer
 
 from radex.app import build
 from radex.cli.common import app, err, translate_errors
-from radex.cli.kb import print_answer
+from radex.cli.kb import print_answer, summary
 from radex.cli.progress import RichImportProgress
 from radex.config import Settings
 from radex.confluence.auth import ApiToken
@@ -61,12 +61,7 @@ def demo(
                         report = await svc.importer(source, client, progress).run(
                             ImportTarget.space("ENG")
                         )
-                c = report.run.counts
-                err.print(
-                    f"imported ENG: {c.get('imported', 0)} new, {c.get('updated', 0)} updated, "
-                    f"{c.get('unchanged', 0)} unchanged, {len(report.failures)} failed, "
-                    f"{c.get('chunks', 0)} chunks"
-                )
+                err.print(f"imported ENG: {summary(report)}")
 
             asyncio.run(go())
             for q in question or QUESTIONS:

@@ -27,6 +27,7 @@ from radex.confluence.auth import (
     ScopedApiToken,
 )
 from radex.errors import InputError
+from radex.ingest.extras import ExtrasOptions
 from radex.ingest.importer import ImportReport
 from radex.ingest.oauth_login import CALLBACK_PATH, READ_SCOPES
 from radex.ingest.plan import ImportTarget
@@ -41,6 +42,12 @@ SourceOpt = Annotated[
 ]
 FolderOpt = Annotated[
     str | None, typer.Option("--folder", help="RADEX folder path (default: /<space key>).")
+]
+AttachmentsOpt = Annotated[
+    bool, typer.Option("--attachments/--no-attachments", help="Also import attached files.")
+]
+CommentsOpt = Annotated[
+    bool, typer.Option("--comments/--no-comments", help="Also import footer comments.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -210,7 +217,38 @@ def pick_source(svc: Services, name: str | None) -> SourceRecord:
 # ---- import -------------------------------------------------------------------------------------
 
 
-def run_import(source_name: str | None, target: ImportTarget, folder: str | None) -> None:
+def extras_options(attachments: bool, comments: bool) -> ExtrasOptions:
+    """The extras options of an import command."""
+    return ExtrasOptions(attachments=attachments, comments=comments)
+
+
+def summary(report: ImportReport) -> str:
+    """What an import did, in one line."""
+    c = report.run.counts
+
+    def part(prefix: str) -> str:
+        words = (("imported", "new"), ("updated", "updated"), ("unchanged", "unchanged"))
+        done = [
+            f"{c.get(prefix + key, 0)} {word}"
+            for key, word in words
+            if c.get(prefix + key, 0) or not prefix
+        ]
+        return ", ".join(done)
+
+    line = f"{part('')}, {len(report.failures)} failed, {c.get('chunks', 0)} chunks"
+    for kind in ("attachments", "comments"):
+        extra = part(kind + "_")
+        if extra:
+            line += f"; {kind}: {extra}"
+    return line
+
+
+def run_import(
+    source_name: str | None,
+    target: ImportTarget,
+    folder: str | None,
+    extras: ExtrasOptions | None = None,
+) -> None:
     """Import with progress bars and a summary; exit 1 when any page failed."""
     with services() as svc:
         source = pick_source(svc, source_name)
@@ -219,7 +257,8 @@ def run_import(source_name: str | None, target: ImportTarget, folder: str | None
         async def go() -> ImportReport:
             async with svc.sources.open(source) as client:
                 with RichImportProgress(err) as progress:
-                    return await svc.importer(source, client, progress).run(target, folder=folder)
+                    importer = svc.importer(source, client, progress)
+                    return await importer.run(target, folder=folder, extras=extras)
 
         report = asyncio.run(go())
         elapsed = time.monotonic() - started
@@ -227,12 +266,7 @@ def run_import(source_name: str | None, target: ImportTarget, folder: str | None
     if counts.get("seen", 0) == 0 and not report.failures:
         typer.echo(f"{target.kind} {target.value}: nothing you can read is there; nothing imported")
         return
-    typer.echo(
-        f"imported {target.kind} {target.value} in {elapsed:.1f} s: "
-        f"{counts.get('imported', 0)} new, {counts.get('updated', 0)} updated, "
-        f"{counts.get('unchanged', 0)} unchanged, {len(report.failures)} failed, "
-        f"{counts.get('chunks', 0)} chunks"
-    )
+    typer.echo(f"imported {target.kind} {target.value} in {elapsed:.1f} s: {summary(report)}")
     for item_id, title, reason in report.failures:
         err.print(f"[red]failed[/] {item_id} {title!r}: {reason}", highlight=False)
     if report.failures:
@@ -245,9 +279,11 @@ def import_space(
     key: Annotated[str, typer.Argument(help="Space key, e.g. ENG.")],
     source: SourceOpt = None,
     folder: FolderOpt = None,
+    attachments: AttachmentsOpt = True,
+    comments: CommentsOpt = True,
 ) -> None:
     """Import every page and blog post of a space."""
-    run_import(source, ImportTarget.space(key), folder)
+    run_import(source, ImportTarget.space(key), folder, extras_options(attachments, comments))
 
 
 @import_app.command("page")
@@ -257,9 +293,13 @@ def import_page(
     tree: Annotated[bool, typer.Option(help="Also every page below it.")] = False,
     source: SourceOpt = None,
     folder: FolderOpt = None,
+    attachments: AttachmentsOpt = True,
+    comments: CommentsOpt = True,
 ) -> None:
     """Import one page (with --tree, the page and its descendants)."""
-    run_import(source, ImportTarget.page(page_id, tree=tree), folder)
+    run_import(
+        source, ImportTarget.page(page_id, tree=tree), folder, extras_options(attachments, comments)
+    )
 
 
 @import_app.command("cql")
@@ -268,9 +308,11 @@ def import_cql(
     query: Annotated[str, typer.Argument(help="CQL, e.g. 'label = \"runbook\"'.")],
     source: SourceOpt = None,
     folder: FolderOpt = None,
+    attachments: AttachmentsOpt = True,
+    comments: CommentsOpt = True,
 ) -> None:
     """Import the pages and blog posts a CQL query selects."""
-    run_import(source, ImportTarget.cql(query), folder)
+    run_import(source, ImportTarget.cql(query), folder, extras_options(attachments, comments))
 
 
 @import_app.command("batch")
@@ -279,9 +321,11 @@ def import_batch(
     ids: Annotated[list[str], typer.Argument(help="Page or blog post ids.")],
     source: SourceOpt = None,
     folder: FolderOpt = None,
+    attachments: AttachmentsOpt = True,
+    comments: CommentsOpt = True,
 ) -> None:
     """Import a list of pages or blog posts by id."""
-    run_import(source, ImportTarget.batch(ids), folder)
+    run_import(source, ImportTarget.batch(ids), folder, extras_options(attachments, comments))
 
 
 # ---- search and ask -----------------------------------------------------------------------------
@@ -355,7 +399,8 @@ def print_answer(answer: Answer) -> None:
         typer.echo("\nSources:")
         for c in answer.citations:
             updated = f" (updated {c.updated_at:%Y-%m-%d})" if c.updated_at else ""
-            typer.echo(f"  [{c.n}] {c.title}{updated}\n      {c.url}")
+            where = f" › {c.heading}" if c.heading else ""
+            typer.echo(f"  [{c.n}] {c.title}{where}{updated}\n      {c.url}")
 
 
 @app.command()

@@ -22,10 +22,12 @@ from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.embed import Embedder
 from radex.errors import NotFoundError, RadexError
 from radex.index import SearchIndex
+from radex.ingest.extras import Extras, ExtrasOptions
 from radex.ingest.pipeline import Timings, Work, Writer
 from radex.ingest.plan import (
     MANIFEST_EXPAND,
     ImportTarget,
+    Selected,
     breadcrumb,
     content_hash,
     document_for,
@@ -37,7 +39,7 @@ from radex.ingest.plan import (
 from radex.ingest.progress import NoProgress, Progress
 from radex.store import Store
 from radex.store.records import ImportRun, ImportStatus, ItemOutcome, SourceRecord
-from radex.types import Acl, ContentRef, Document, Page, Principal, Restriction
+from radex.types import Document, Page, Principal, Restriction
 
 BULK_FETCH_MIN = 50  # from this many changed pages of a space on, list bodies instead of GETs
 _MENTION = re.compile(r'ri:(account-id|userkey)="([^"]+)"')
@@ -55,17 +57,6 @@ class ImportReport:
     def ok(self) -> bool:
         """True when every selected page was imported or already up to date."""
         return self.run.status == "done" and not self.failures
-
-
-@dataclass
-class _Selected:
-    """A page in the selection, with what RADEX derived for it."""
-
-    page: Page
-    acl: Acl
-    ancestors: tuple[ContentRef, ...]
-    folder_id: str | None
-    space_name: str
 
 
 class Importer:
@@ -102,8 +93,15 @@ class Importer:
 
     # ---- the run ------------------------------------------------------------------------------
 
-    async def run(self, target: ImportTarget, *, folder: str | None = None) -> ImportReport:
-        """Import the target into ``folder`` (default: a folder named after the space)."""
+    async def run(
+        self,
+        target: ImportTarget,
+        *,
+        folder: str | None = None,
+        extras: ExtrasOptions | None = None,
+    ) -> ImportReport:
+        """Import the target into ``folder`` (default: a folder named after the space), with the
+        pages' attachments and comments unless ``extras`` turns them off."""
         root = _folder_parts(folder)
         if target.kind == "space":
             await self._space(target.value)  # unknown key: NotFoundError before anything is written
@@ -134,6 +132,7 @@ class Importer:
                 for doc in meta_only:
                     await writer.update_meta(doc)
                 await self._process(target, to_fetch, rechunk, report)
+                await self._extras(writer, report, extras or ExtrasOptions()).run(target, selected)
             counts["failed"] = len(report.failures)
             status: ImportStatus = "done"
             error = None
@@ -196,14 +195,14 @@ class Importer:
 
     async def _select(
         self, page: Page, target: ImportTarget, manifest: dict[str, Page], root: list[str]
-    ) -> _Selected:
+    ) -> Selected:
         ancestors = page.ancestors or ()
         space_name, clause = await self._space(page.space_key or "")
         chain = [await self._restriction(a.id) for a in ancestors]
         chain.append(await self._restriction(page.id))
         seen = [self._reader] if self._reader else []
         acl = page_acl(clause, chain, observed_readers=seen)
-        return _Selected(
+        return Selected(
             page,
             acl,
             tuple(ancestors),
@@ -233,10 +232,10 @@ class Importer:
         return self._folders[key]
 
     def _diff(
-        self, selected: Iterable[_Selected], counts: dict[str, int]
-    ) -> tuple[list[_Selected], list[tuple[_Selected, Document]], list[Document]]:
-        to_fetch: list[_Selected] = []
-        rechunk: list[tuple[_Selected, Document]] = []
+        self, selected: Iterable[Selected], counts: dict[str, int]
+    ) -> tuple[list[Selected], list[tuple[Selected, Document]], list[Document]]:
+        to_fetch: list[Selected] = []
+        rechunk: list[tuple[Selected, Document]] = []
         meta_only: list[Document] = []
         for sel in selected:
             stored = self.store.document(self.source.id, sel.page.id)
@@ -253,7 +252,7 @@ class Importer:
         return to_fetch, rechunk, meta_only
 
     def _document(
-        self, sel: _Selected, doc_id: str, chash: str, stored: Document | None = None
+        self, sel: Selected, doc_id: str, chash: str, stored: Document | None = None
     ) -> Document:
         return document_for(
             sel.page,
@@ -272,8 +271,8 @@ class Importer:
     async def _process(
         self,
         target: ImportTarget,
-        to_fetch: list[_Selected],
-        rechunk: list[tuple[_Selected, Document]],
+        to_fetch: list[Selected],
+        rechunk: list[tuple[Selected, Document]],
         report: ImportReport,
     ) -> None:
         for sel, stored in rechunk:
@@ -288,8 +287,8 @@ class Importer:
             await self._convert(item[0], item[1], report)
 
     async def _bodies(
-        self, target: ImportTarget, wanted: list[_Selected], report: ImportReport
-    ) -> AsyncIterator[tuple[_Selected, Page]]:
+        self, target: ImportTarget, wanted: list[Selected], report: ImportReport
+    ) -> AsyncIterator[tuple[Selected, Page]]:
         by_id = {s.page.id: s for s in wanted}
         if target.kind == "space" and len(wanted) >= BULK_FETCH_MIN:
             for kind in ("page", "blogpost"):
@@ -315,10 +314,10 @@ class Importer:
                 except RadexError as exc:
                     await self._fail(report, sel.page.id, sel.page.title, str(exc))
 
-    async def _get(self, sel: _Selected) -> Page:
+    async def _get(self, sel: Selected) -> Page:
         return await self.client.page(sel.page.id, kind=sel.page.kind)
 
-    async def _convert(self, sel: _Selected, page: Page, report: ImportReport) -> None:
+    async def _convert(self, sel: Selected, page: Page, report: ImportReport) -> None:
         try:
             await self._resolve_mentions(page.body or "")
             with self._timings.timed("convert"):
@@ -329,12 +328,41 @@ class Importer:
         self.progress.advance("converted")
         await self._writer_().put(work)
 
+    def _extras(self, writer: Writer, report: ImportReport, options: ExtrasOptions) -> Extras:
+        async def fail(item_id: str, title: str, reason: str) -> None:
+            await self._fail(report, item_id, title, reason)
+
+        return Extras(
+            store=self.store,
+            client=self.client,
+            source=self.source,
+            writer=writer,
+            timings=self._timings,
+            link_base=self._link_base,
+            options=options,
+            fail=fail,
+            names=self._display_names,
+        )
+
+    async def _display_names(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """Display names of people (looked up once per import)."""
+        missing = set(ids) - self._users.keys()
+        if missing:  # one bulk lookup per new set of people
+            try:
+                people = await self.client.users(sorted(missing))
+            except RadexError:
+                people = []
+            found = {p.id: p.display_name for p in people}
+            for uid in missing:
+                self._users[uid] = found.get(uid)
+        return {uid: self._users.get(uid) for uid in ids}
+
     def _writer_(self) -> Writer:
         if self._writer is None:
             raise RuntimeError("the importer's writer is used outside run()")
         return self._writer
 
-    def _prepare(self, sel: _Selected, page: Page) -> Work:
+    def _prepare(self, sel: Selected, page: Page) -> Work:
         """Convert and chunk one fetched page (CPU only; raises ConversionError)."""
         body = page.body or ""
         conversion = storage_to_markdown(
@@ -363,7 +391,7 @@ class Importer:
 
     async def _rechunk(
         self,
-        sel: _Selected,
+        sel: Selected,
         stored: Document,
         report: ImportReport,
     ) -> None:
@@ -380,16 +408,7 @@ class Importer:
         await self._convert(sel, replace(sel.page, body=body), report)
 
     async def _resolve_mentions(self, body: str) -> None:
-        ids = {m.group(2) for m in _MENTION.finditer(body)} - self._users.keys()
-        if not ids:
-            return
-        try:
-            people = await self.client.users(sorted(ids))
-        except RadexError:
-            people = []
-        found = {p.id: p.display_name for p in people}
-        for uid in ids:
-            self._users[uid] = found.get(uid)
+        await self._display_names(sorted({m.group(2) for m in _MENTION.finditer(body)}))
 
     async def _fail(self, report: ImportReport, item_id: str, title: str, reason: str) -> None:
         report.failures.append((item_id, title, reason))

@@ -27,6 +27,8 @@ READ_SCOPES = (
     "search:confluence",
     "read:page:confluence",
     "read:space:confluence",
+    "read:attachment:confluence",
+    "read:comment:confluence",
     "offline_access",
 )
 """What an import needs: classic scopes for v1 (CQL, restrictions), granular ones for v2."""

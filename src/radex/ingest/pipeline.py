@@ -108,7 +108,13 @@ class Writer:
         """Metadata changed, the body did not: update the row and the index, embed nothing."""
         await asyncio.to_thread(self.store.update_document_meta, doc)
         await asyncio.to_thread(self._reindex_meta, doc)
-        self.counts["updated"] = self.counts.get("updated", 0) + 1
+        self.tally(doc, "updated")
+
+    def tally(self, doc: Document, outcome: str, n: int = 1) -> None:
+        """Count an outcome: pages and blog posts under ``outcome``, other kinds under
+        ``<type>s_<outcome>`` (e.g. ``attachments_imported``)."""
+        key = outcome if doc.type in ("page", "blogpost") else f"{doc.type}s_{outcome}"
+        self.counts[key] = self.counts.get(key, 0) + n
 
     def _reindex_meta(self, doc: Document) -> None:
         chunks = self.store.chunks(doc.id)
@@ -139,7 +145,7 @@ class Writer:
             with self.timings.timed("save"):
                 await asyncio.to_thread(self._save, batch, vectors)
             for work in batch:
-                self.counts[work.outcome] = self.counts.get(work.outcome, 0) + 1
+                self.tally(work.doc, work.outcome)
                 self.counts["chunks"] = self.counts.get("chunks", 0) + len(work.chunks)
             self.progress.advance("embedded", len(batch))
 

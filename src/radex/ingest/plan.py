@@ -82,6 +82,18 @@ class ImportTarget:
         return f"({self.value}) and {kinds}"
 
 
+@dataclass
+class Selected:
+    """A page in the selection, with what RADEX derived for it (its attachments and comments
+    share its Acl, folder and breadcrumb)."""
+
+    page: Page
+    acl: Acl
+    ancestors: tuple[ContentRef, ...]
+    folder_id: str | None
+    space_name: str
+
+
 def folder_name(title: str) -> str:
     """A folder name for a page title ('/' cannot appear in a folder name)."""
     cleaned = " ".join(title.replace("/", "-").split())

@@ -218,6 +218,7 @@ class ExtractiveAnswerer(Answerer):
                     hit.title,
                     hit.url,
                     hit.updated_at,
+                    hit.heading,
                 )
                 citations[hit.document_id] = cite
             text = cand.text if cand.text[-1] in ".!?:" else cand.text + "."

@@ -1,0 +1,306 @@
+"""Attachments and footer comments of imported pages, each a document of its own.
+
+They inherit their page's Acl, folder and breadcrumb (the page is their last ancestor), and are
+skipped without a download when their version is unchanged. Attachment text comes from
+``radex.extract`` in a child process bounded in time and memory; a file that cannot be read is
+a failed item with the reason, never the end of the import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from radex.confluence.client import ConfluenceClient
+from radex.confluence.storage import ConvertContext, storage_to_markdown
+from radex.errors import RadexError
+from radex.extract import DEFAULT_LIMITS, Limits, extract_in_subprocess
+from radex.ingest.pipeline import Timings, Work, Writer
+from radex.ingest.plan import ImportTarget, Selected, breadcrumb, same_breadcrumb, same_metadata
+from radex.store import Store
+from radex.store.records import ItemOutcome, SourceRecord
+from radex.types import Attachment, Comment, ContentRef, Document, DocumentType
+
+Fail = Callable[[str, str, str], Awaitable[None]]
+ATTACHMENT_EXPAND = ("version", "container")
+COMMENT_EXPAND = ("body.storage", "version", "container", "history", "ancestors")
+_PAGE_HEADING = re.compile(r"^Page (\d+)\b")
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """What a listing says about an attachment or comment."""
+
+    kind: DocumentType
+    external_id: str
+    title: str
+    url: str
+    version: int
+    author_id: str | None
+    when: datetime
+
+
+@dataclass(frozen=True)
+class ExtrasOptions:
+    """Which extras an import brings in, and the limits on attachment files."""
+
+    attachments: bool = True
+    comments: bool = True
+    limits: Limits = DEFAULT_LIMITS
+
+
+def file_anchors(markdown: str) -> dict[str, str]:
+    """``## Page 3`` headings of extracted PDFs → ``page=3`` (the PDF viewer's fragment)."""
+    out: dict[str, str] = {}
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            heading = line[3:].strip()
+            match = _PAGE_HEADING.match(heading)
+            if match:
+                out[heading] = f"page={match.group(1)}"
+    return out
+
+
+class Extras:
+    """Brings the attachments and comments of selected pages into the writer."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        client: ConfluenceClient,
+        source: SourceRecord,
+        writer: Writer,
+        timings: Timings,
+        link_base: str,
+        options: ExtrasOptions,
+        fail: Fail,
+        names: Callable[[Sequence[str]], Awaitable[dict[str, str | None]]],
+    ) -> None:
+        self.store, self.client, self.source, self.writer = store, client, source, writer
+        self.timings, self.link_base, self.options = timings, link_base, options
+        self._fail, self._names = fail, names
+
+    async def run(self, target: ImportTarget, pages: Sequence[Selected]) -> None:
+        """Import the extras of ``pages`` (all of them, changed or not: extras change alone)."""
+        by_id = {s.page.id: s for s in pages}
+        if not by_id:
+            return
+        if self.options.attachments:
+            async for att in self._attachments(target, pages):
+                sel = by_id.get(att.container_id)
+                if sel is not None:
+                    await self._attachment(sel, att)
+        if self.options.comments:
+            async for comment in self._comments(target, pages):
+                sel = by_id.get(comment.container_id)
+                if sel is not None:
+                    await self._comment(sel, comment)
+
+    # ---- listing --------------------------------------------------------------------------
+
+    async def _attachments(
+        self, target: ImportTarget, pages: Sequence[Selected]
+    ) -> AsyncIterator[Attachment]:
+        with self.timings.timed("list"):
+            if target.kind == "space":
+                cql = f'space = "{target.value}" and type = attachment'
+                listing = self.client.search(cql, expand=ATTACHMENT_EXPAND)
+                found = []
+                try:
+                    found = [a async for a in listing if isinstance(a, Attachment)]
+                except RadexError as exc:
+                    await self._fail(target.value, "", f"listing its attachments: {exc}")
+                failures = listing.failures
+            else:
+                found, failures = [], []
+                for sel in pages:
+                    per_page = self.client.attachments(sel.page.id, kind=sel.page.kind)
+                    try:
+                        found.extend([a async for a in per_page])
+                    except RadexError as exc:
+                        await self._fail(sel.page.id, sel.page.title, f"its attachments: {exc}")
+                    failures.extend(per_page.failures)
+        for failure in failures:
+            await self._fail(failure.item_id or failure.position, "", failure.error)
+        for att in found:
+            yield att
+
+    async def _comments(
+        self, target: ImportTarget, pages: Sequence[Selected]
+    ) -> AsyncIterator[Comment]:
+        with self.timings.timed("list"):
+            if target.kind == "space":
+                cql = f'space = "{target.value}" and type = comment'
+                listing = self.client.search(cql, expand=COMMENT_EXPAND)
+                found = []
+                try:
+                    found = [c async for c in listing if isinstance(c, Comment)]
+                except RadexError as exc:
+                    await self._fail(target.value, "", f"listing its comments: {exc}")
+                failures = listing.failures
+            else:
+                found, failures = [], []
+                for sel in pages:
+                    per_page = self.client.footer_comments(sel.page.id, kind=sel.page.kind)
+                    try:
+                        found.extend([c async for c in per_page])
+                    except RadexError as exc:
+                        await self._fail(sel.page.id, sel.page.title, f"its comments: {exc}")
+                    failures.extend(per_page.failures)
+        for failure in failures:
+            await self._fail(failure.item_id or failure.position, "", failure.error)
+        for comment in found:
+            yield comment
+
+    # ---- one attachment / comment ---------------------------------------------------------
+
+    def _document(
+        self, sel: Selected, meta: _Meta, stored: Document | None, chash: str
+    ) -> Document:
+        page = sel.page
+        return Document(
+            id=stored.id if stored else uuid.uuid4().hex,
+            source_id=self.source.id,
+            external_id=meta.external_id,
+            type=meta.kind,
+            title=meta.title,
+            url=meta.url,
+            version=meta.version,
+            content_hash=chash,
+            acl=sel.acl,
+            space_key=page.space_key,
+            ancestors=(*sel.ancestors, ContentRef(page.id, page.kind, page.title)),
+            author_id=meta.author_id,
+            last_editor_id=meta.author_id,
+            created_at=meta.when if stored is None else stored.created_at,
+            updated_at=meta.when,
+            folder_id=sel.folder_id,
+            markdown_key=stored.markdown_key if stored else None,
+            storage_key=stored.storage_key if stored else None,
+        )
+
+    async def _unchanged(self, sel: Selected, fresh: Document, stored: Document) -> None:
+        """Same version: nothing, a metadata update, or (renamed page) a re-chunk."""
+        if same_metadata(fresh, stored):
+            self.writer.tally(fresh, "unchanged")
+        elif same_breadcrumb(fresh, stored) or stored.markdown_key is None:
+            await self.writer.update_meta(fresh)
+        else:
+            markdown = (
+                await asyncio.to_thread(self.writer.blobs.get, stored.markdown_key)
+            ).decode()
+            await self._put(sel, fresh, markdown, None, "", None, "updated")
+
+    async def _put(
+        self,
+        sel: Selected,
+        doc: Document,
+        markdown: str,
+        raw: bytes | None,
+        raw_type: str,
+        structure: dict[str, object] | None,
+        outcome: ItemOutcome,
+    ) -> None:
+        crumbs = breadcrumb(sel.space_name, doc.ancestors, doc.title)
+        anchors = file_anchors(markdown) if doc.type == "attachment" else {}
+        chunks = self.writer.chunks(doc, markdown, crumbs, anchors)
+        await self.writer.put(Work(doc, chunks, markdown, raw, raw_type, structure, outcome))
+
+    async def _attachment(self, sel: Selected, att: Attachment) -> None:
+        stored = self.store.document(self.source.id, att.id)
+        url = self.link_base + att.download_path.split("?", 1)[0]
+        meta = _Meta(
+            "attachment",
+            att.id,
+            f"{att.filename} (attached to {sel.page.title})",
+            url,
+            att.version.number,
+            att.version.author_id,
+            att.version.when,
+        )
+        if stored is not None and stored.version == att.version.number:
+            fresh = self._document(sel, meta, stored, stored.content_hash)
+            await self._unchanged(sel, fresh, stored)
+            return
+        limit = self.options.limits.max_bytes
+        if att.size is not None and att.size > limit:
+            await self._fail(att.id, att.filename, _too_large(att.size, limit))
+            return
+        try:
+            with self.timings.timed("fetch"):
+                data = await self.client.download(att)
+            with self.timings.timed("extract"):
+                extraction = await asyncio.to_thread(
+                    extract_in_subprocess,
+                    data,
+                    filename=att.filename,
+                    declared_type=att.media_type,
+                    limits=self.options.limits,
+                )
+        except RadexError as exc:
+            await self._fail(att.id, att.filename, str(exc))
+            return
+        markdown = extraction.to_markdown()
+        if not markdown.strip():  # an image, or a PDF without a text layer
+            markdown = f"{att.filename}\n\n{att.comment}".strip() + "\n"
+        chash = hashlib.sha256(data).hexdigest()
+        doc = self._document(sel, meta, stored, chash)
+        structure: dict[str, object] = {
+            "media_type": extraction.media_type,
+            "warnings": list(extraction.warnings),
+            "truncated": extraction.truncated,
+        }
+        outcome: ItemOutcome = "imported" if stored is None else "updated"
+        await self._put(sel, doc, markdown, data, extraction.media_type, structure, outcome)
+
+    async def _comment(self, sel: Selected, comment: Comment) -> None:
+        stored = self.store.document(self.source.id, comment.id)
+        author = comment.author_id or ""
+        names = await self._names([author]) if author else {}
+        who = names.get(author) or "someone"
+        what = "Reply" if comment.parent_comment_id else "Comment"
+        page_url = sel.page.web_url or ""
+        sep = "&" if "?" in page_url else "?"
+        meta = _Meta(
+            "comment",
+            comment.id,
+            f"{what} by {who} on {sel.page.title}",
+            f"{page_url}{sep}focusedCommentId={comment.id}#comment-{comment.id}",
+            comment.version.number,
+            comment.author_id,
+            comment.version.when,
+        )
+        body = comment.body or ""
+        chash = hashlib.sha256(body.encode()).hexdigest()
+        if stored is not None and stored.version == comment.version.number:
+            fresh = self._document(sel, meta, stored, stored.content_hash)
+            await self._unchanged(sel, fresh, stored)
+            return
+        try:
+            with self.timings.timed("convert"):
+                conversion = storage_to_markdown(
+                    body,
+                    flavor=self.client.deployment,
+                    context=ConvertContext(base_url=self.link_base, space_key=sel.page.space_key),
+                )
+        except RadexError as exc:
+            await self._fail(comment.id, meta.title, str(exc))
+            return
+        doc = self._document(sel, meta, stored, chash)
+        markdown = f"{who}, {comment.version.when:%Y-%m-%d}:\n\n{conversion.markdown}"
+        outcome: ItemOutcome = "imported" if stored is None else "updated"
+        await self._put(sel, doc, markdown, body.encode(), "application/xml", None, outcome)
+
+
+def _too_large(size: int, limit: int) -> str:
+    mb = 1024 * 1024
+    return (
+        f"the file is {size / mb:.1f} MB, over the import limit of {limit / mb:.0f} MB "
+        "(raise RADEX_MAX_IMPORT_SIZE_MB to import it)"
+    )
