@@ -13,10 +13,12 @@ from radex.blobs import BlobStore, LocalBlobStore
 from radex.config import Settings
 from radex.confluence.client import ConfluenceClient
 from radex.embed import Embedder
+from radex.extract import Limits
 from radex.index import SearchIndex, SqliteIndex
 from radex.ingest.importer import Importer
 from radex.ingest.progress import Progress
 from radex.ingest.sources import Sources
+from radex.ingest.uploads import Uploader, owner_principal
 from radex.llm import Answerer, ExtractiveAnswerer
 from radex.search.retriever import Retriever
 from radex.security.vault import CredentialVault, load_vault
@@ -49,6 +51,17 @@ class Services:
         return MiniLMEmbedder(cache_dir=self.settings.resolved_model_cache_dir)
 
     @cached_property
+    def limits(self) -> Limits:
+        """Limits on attachment and uploaded files."""
+        mb = 1024 * 1024
+        size = self.settings.max_import_size_mb
+        return Limits(
+            max_bytes=size * mb,
+            max_unzipped_bytes=max(200, 4 * size) * mb,
+            timeout_s=self.settings.extract_timeout_s,
+        )
+
+    @cached_property
     def retriever(self) -> Retriever:
         """Hybrid retrieval over the index, Acl-filtered."""
         return Retriever(self.index, self.embedder)
@@ -71,13 +84,28 @@ class Services:
             client=client,
             concurrency=self.settings.import_concurrency,
             max_page_chars=self.settings.max_page_chars,
+            limits=self.limits,
+            progress=progress,
+        )
+
+    def uploader(self, progress: Progress | None = None) -> Uploader:
+        """Uploads into RADEX folders as the local user."""
+        return Uploader(
+            store=self.store,
+            blobs=self.blobs,
+            index=self.index,
+            embedder=self.embedder,
+            user=self.settings.local_user,
+            limits=self.limits,
             progress=progress,
         )
 
     def principals(self, sources: Iterable[SourceRecord] | None = None) -> set[Principal]:
-        """Who the local user is: the Confluence identities of the connected sources."""
+        """Who the local user is: their RADEX identity and the Confluence identities of the
+        connected sources."""
         chosen = self.store.sources() if sources is None else sources
-        return {Principal.parse(p) for s in chosen for p in s.principals}
+        found = {Principal.parse(p) for s in chosen for p in s.principals}
+        return found | {owner_principal(self.settings.local_user)}
 
     def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         """Hits the local user may read."""

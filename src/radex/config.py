@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EmbedderName = Literal["minilm", "hashing"]
@@ -19,7 +20,7 @@ class Settings(BaseSettings):
     """Where RADEX keeps its data and which engines it uses; every field has an embedded default."""
 
     model_config = SettingsConfigDict(
-        env_prefix="RADEX_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="RADEX_", env_file=".env", extra="ignore", frozen=True, populate_by_name=True
     )
 
     home: Path = Field(default_factory=_default_home)
@@ -31,6 +32,13 @@ class Settings(BaseSettings):
     model_cache_dir: Path | None = None  # default: <home>/models
     import_concurrency: int = Field(default=8, ge=1, le=64)
     max_page_chars: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_import_size_mb: int = Field(
+        default=50,
+        ge=1,
+        validation_alias=AliasChoices("RADEX_MAX_IMPORT_SIZE_MB", "CONFLUENCE_MAX_IMPORT_SIZE"),
+    )  # per attachment or uploaded file
+    extract_timeout_s: float = Field(default=60.0, gt=0)
+    local_user: str = Field(default_factory=getpass.getuser)  # who uploads and reads locally
 
     @field_validator("home", mode="after")
     @classmethod

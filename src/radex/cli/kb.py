@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -31,6 +32,7 @@ from radex.ingest.extras import ExtrasOptions
 from radex.ingest.importer import ImportReport
 from radex.ingest.oauth_login import CALLBACK_PATH, READ_SCOPES
 from radex.ingest.plan import ImportTarget
+from radex.ingest.uploads import read_files
 from radex.store.records import SourceRecord
 from radex.types import Answer, Hit, SearchFilters
 
@@ -326,6 +328,28 @@ def import_batch(
 ) -> None:
     """Import a list of pages or blog posts by id."""
     run_import(source, ImportTarget.batch(ids), folder, extras_options(attachments, comments))
+
+
+@app.command()
+@translate_errors
+def upload(
+    files: Annotated[list[Path], typer.Argument(help="Files to upload (PDF, DOCX, XLSX, ...).")],
+    folder: Annotated[str, typer.Option("--folder", help="RADEX folder, e.g. /Team/Docs.")],
+) -> None:
+    """Upload files into a RADEX folder: extracted, chunked, embedded and searchable."""
+    with services() as svc:
+        batch = read_files(files, svc.limits)
+        report = asyncio.run(svc.uploader().upload(batch, folder))
+    for name, outcome in report.outcomes.items():
+        typer.echo(f"{outcome}\t{name}")
+    for name, reason in report.failures:
+        err.print(f"[red]failed[/] {name}: {reason}", highlight=False)
+    typer.echo(
+        f"uploaded into {folder}: {len(report.outcomes)} done, {len(report.failures)} failed, "
+        f"{report.counts.get('chunks', 0)} chunks"
+    )
+    if report.failures:
+        raise typer.Exit(1)
 
 
 # ---- search and ask -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from datetime import datetime
 from radex.confluence.client import ConfluenceClient
 from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.errors import RadexError
-from radex.extract import DEFAULT_LIMITS, Limits, extract_in_subprocess
+from radex.extract import Limits, extract_in_subprocess
 from radex.ingest.pipeline import Timings, Work, Writer
 from radex.ingest.plan import ImportTarget, Selected, breadcrumb, same_breadcrumb, same_metadata
 from radex.store import Store
@@ -47,11 +47,10 @@ class _Meta:
 
 @dataclass(frozen=True)
 class ExtrasOptions:
-    """Which extras an import brings in, and the limits on attachment files."""
+    """Which extras an import brings in."""
 
     attachments: bool = True
     comments: bool = True
-    limits: Limits = DEFAULT_LIMITS
 
 
 def file_anchors(markdown: str) -> dict[str, str]:
@@ -79,11 +78,13 @@ class Extras:
         timings: Timings,
         link_base: str,
         options: ExtrasOptions,
+        limits: Limits,
         fail: Fail,
         names: Callable[[Sequence[str]], Awaitable[dict[str, str | None]]],
     ) -> None:
         self.store, self.client, self.source, self.writer = store, client, source, writer
         self.timings, self.link_base, self.options = timings, link_base, options
+        self.limits = limits
         self._fail, self._names = fail, names
 
     async def run(self, target: ImportTarget, pages: Sequence[Selected]) -> None:
@@ -228,7 +229,7 @@ class Extras:
             fresh = self._document(sel, meta, stored, stored.content_hash)
             await self._unchanged(sel, fresh, stored)
             return
-        limit = self.options.limits.max_bytes
+        limit = self.limits.max_bytes
         if att.size is not None and att.size > limit:
             await self._fail(att.id, att.filename, _too_large(att.size, limit))
             return
@@ -241,7 +242,7 @@ class Extras:
                     data,
                     filename=att.filename,
                     declared_type=att.media_type,
-                    limits=self.options.limits,
+                    limits=self.limits,
                 )
         except RadexError as exc:
             await self._fail(att.id, att.filename, str(exc))

@@ -21,6 +21,7 @@ from radex.confluence.client import ConfluenceClient
 from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.embed import Embedder
 from radex.errors import NotFoundError, RadexError
+from radex.extract import DEFAULT_LIMITS, Limits
 from radex.index import SearchIndex
 from radex.ingest.extras import Extras, ExtrasOptions
 from radex.ingest.pipeline import Timings, Work, Writer
@@ -73,12 +74,14 @@ class Importer:
         client: ConfluenceClient,
         concurrency: int = 8,
         max_page_chars: int = 10 * 1024 * 1024,
+        limits: Limits = DEFAULT_LIMITS,
         progress: Progress | None = None,
     ) -> None:
         self.store, self.blobs, self.index, self.embedder = store, blobs, index, embedder
         self.source, self.client = source, client
         self.concurrency = concurrency
         self.max_page_chars = max_page_chars
+        self.limits = limits
         self.progress: Progress = progress or NoProgress()
         self._reader = Principal("user", source.account_id) if source.account_id else None
         self._spaces: dict[str, tuple[str, frozenset[Principal]]] = {}
@@ -340,6 +343,7 @@ class Importer:
             timings=self._timings,
             link_base=self._link_base,
             options=options,
+            limits=self.limits,
             fail=fail,
             names=self._display_names,
         )
