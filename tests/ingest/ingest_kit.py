@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +33,18 @@ def sample_with_extras() -> dict[str, Any]:
             "name": "Odd pages",
             "permissions": {"view": {"groups": ["engineering"]}},
             "pages": [
-                {"title": "Fine page", "body": "<p>The odd space has one fine page.</p>"},
+                {
+                    "title": "Fine page",
+                    "body": "<p>The odd space has one fine page.</p>",
+                    "attachments": [
+                        {
+                            "filename": "broken.pdf",
+                            "content_b64": base64.b64encode(b"%PDF-1.7\n1 0 obj <<").decode(),
+                            "media_type": "application/pdf",
+                        },
+                        {"filename": "fine.txt", "kind": "txt", "text": "A fine attachment."},
+                    ],
+                },
                 {"title": "Broken page", "body": "<p>unclosed <ac:link><ri:page"},
                 {"title": "Huge page", "body": "<p>" + "big words " * 2_100_000 + "</p>"},
             ],

@@ -204,11 +204,13 @@ def test_bad_pages_are_failed_items_and_the_import_goes_on(
     source = connect(svc, emu, url)
     report = run(svc, source, ImportTarget.space("ODD"))
     reasons = {title: reason for _, title, reason in report.failures}
-    assert set(reasons) == {"Huge page"}, reasons  # the broken one is recovered, not lost
+    assert set(reasons) == {"Huge page", "broken.pdf"}, reasons  # "Broken page" is recovered
+    assert "PDF" in reasons["broken.pdf"]
+    assert report.run.counts["attachments_imported"] == 1
     assert "too large" in reasons["Huge page"] or "characters" in reasons["Huge page"]
     assert set(pages(svc, "ODD")) == {"Fine page", "Broken page"}
     items = svc.store.import_items(report.run.id, outcome="failed")
-    assert [i.title for i in items] == ["Huge page"]
+    assert sorted(i.title or "" for i in items) == ["Huge page", "broken.pdf"]
 
 
 def test_unknown_space_empty_space_and_unknown_page(
