@@ -19,7 +19,7 @@ from datetime import datetime
 from radex.confluence.client import ConfluenceClient
 from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.errors import RadexError
-from radex.extract import Limits, extract_in_subprocess
+from radex.extract import Extraction, Limits
 from radex.ingest.pipeline import Timings, Work, Writer
 from radex.ingest.plan import ImportTarget, Selected, breadcrumb, same_breadcrumb, same_metadata
 from radex.store import Store
@@ -27,6 +27,7 @@ from radex.store.records import ItemOutcome, SourceRecord
 from radex.types import Attachment, Comment, ContentRef, Document, DocumentType
 
 Fail = Callable[[str, str, str], Awaitable[None]]
+Extractor = Callable[..., Extraction]  # ExtractWorker.extract or extract_in_subprocess
 ATTACHMENT_EXPAND = ("version", "container")
 COMMENT_EXPAND = ("body.storage", "version", "container", "history", "ancestors")
 _PAGE_HEADING = re.compile(r"^Page (\d+)\b")
@@ -79,12 +80,13 @@ class Extras:
         link_base: str,
         options: ExtrasOptions,
         limits: Limits,
+        extractor: Extractor,
         fail: Fail,
         names: Callable[[Sequence[str]], Awaitable[dict[str, str | None]]],
     ) -> None:
         self.store, self.client, self.source, self.writer = store, client, source, writer
         self.timings, self.link_base, self.options = timings, link_base, options
-        self.limits = limits
+        self.limits, self.extractor = limits, extractor
         self._fail, self._names = fail, names
 
     async def run(self, target: ImportTarget, pages: Sequence[Selected]) -> None:
@@ -238,7 +240,7 @@ class Extras:
                 data = await self.client.download(att)
             with self.timings.timed("extract"):
                 extraction = await asyncio.to_thread(
-                    extract_in_subprocess,
+                    self.extractor,
                     data,
                     filename=att.filename,
                     declared_type=att.media_type,

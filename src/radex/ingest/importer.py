@@ -21,9 +21,9 @@ from radex.confluence.client import ConfluenceClient
 from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.embed import Embedder
 from radex.errors import NotFoundError, RadexError
-from radex.extract import DEFAULT_LIMITS, Limits
+from radex.extract import DEFAULT_LIMITS, ExtractWorker, Limits, extract_in_subprocess
 from radex.index import SearchIndex
-from radex.ingest.extras import Extras, ExtrasOptions
+from radex.ingest.extras import Extractor, Extras, ExtrasOptions
 from radex.ingest.pipeline import Timings, Work, Writer
 from radex.ingest.plan import (
     MANIFEST_EXPAND,
@@ -91,6 +91,7 @@ class Importer:
         self._users: dict[str, str | None] = {}
         self._timings = Timings()
         self._writer: Writer | None = None
+        self._extractor: Extractor = extract_in_subprocess
         wiki = "/wiki" if client.deployment == "cloud" else ""
         self._link_base = source.base_url.rstrip("/") + wiki
 
@@ -114,6 +115,8 @@ class Importer:
         )
         report = ImportReport(run, timings=self._timings)
         counts = {"seen": 0, "imported": 0, "updated": 0, "unchanged": 0, "failed": 0, "chunks": 0}
+        status: ImportStatus = "done"
+        error: str | None = None
         try:
             with self._timings.timed("list"):
                 manifest = await self._manifest(target, report)
@@ -130,25 +133,23 @@ class Importer:
                 to_fetch, rechunk, meta_only = self._diff(selected, counts)
             self.progress.total("fetched", len(to_fetch) + len(rechunk))
             self.progress.total("converted", len(to_fetch) + len(rechunk))
-            async with self._new_writer(counts) as writer:
-                self._writer = writer
-                for doc in meta_only:
-                    await writer.update_meta(doc)
-                await self._process(target, to_fetch, rechunk, report)
-                await self._extras(writer, report, extras or ExtrasOptions()).run(target, selected)
-            counts["failed"] = len(report.failures)
-            status: ImportStatus = "done"
-            error = None
+            with ExtractWorker() as worker:
+                self._extractor = worker.extract
+                async with self._new_writer(counts) as writer:
+                    self._writer = writer
+                    for doc in meta_only:
+                        await writer.update_meta(doc)
+                    await self._process(target, to_fetch, rechunk, report)
+                    options = extras or ExtrasOptions()
+                    await self._extras(writer, report, options).run(target, selected)
         except RadexError as exc:
             status, error = "failed", str(exc)
+            raise
+        finally:
             counts["failed"] = len(report.failures)
             report.run = await asyncio.to_thread(
                 self.store.finish_import, run.id, status, counts, error
             )
-            raise
-        report.run = await asyncio.to_thread(
-            self.store.finish_import, run.id, status, counts, error
-        )
         return report
 
     def _new_writer(self, counts: dict[str, int]) -> Writer:
@@ -344,6 +345,7 @@ class Importer:
             link_base=self._link_base,
             options=options,
             limits=self.limits,
+            extractor=self._extractor,
             fail=fail,
             names=self._display_names,
         )

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from radex.blobs import BlobStore
 from radex.embed import Embedder
 from radex.errors import InputError, RadexError
-from radex.extract import DEFAULT_LIMITS, Limits, extract_in_subprocess
+from radex.extract import DEFAULT_LIMITS, ExtractWorker, Limits
 from radex.index import SearchIndex
 from radex.ingest.extras import file_anchors
 from radex.ingest.pipeline import Timings, Work, Writer
@@ -115,9 +115,12 @@ class Uploader:
             folder_paths={target.id: target.path},
         )
         acl = Acl.of([[owner_principal(self.user)]])
-        async with writer:
-            for file in files:
-                await self._one(file, target.id, target.path, parts, acl, writer, report)
+        with ExtractWorker() as worker:
+            async with writer:
+                for file in files:
+                    await self._one(
+                        file, target.id, target.path, parts, acl, writer, report, worker
+                    )
         return report
 
     async def _one(
@@ -129,6 +132,7 @@ class Uploader:
         acl: Acl,
         writer: Writer,
         report: UploadReport,
+        worker: ExtractWorker,
     ) -> None:
         name = folder_name(file.name.replace("\\", "/").rsplit("/", 1)[-1])
         external_id = f"{folder_path}/{name}"
@@ -141,7 +145,7 @@ class Uploader:
         try:
             with report.timings.timed("extract"):
                 extraction = await asyncio.to_thread(
-                    extract_in_subprocess, file.data, filename=name, limits=self.limits
+                    worker.extract, file.data, filename=name, limits=self.limits
                 )
         except RadexError as exc:
             report.failures.append((name, str(exc)))
