@@ -23,7 +23,7 @@ DEMO_TOKEN = "demo-token"  # noqa: S105 - the local emulator's throwaway credent
 QUESTIONS = (
     "How quickly must a SEV1 page be acknowledged?",
     "Can I deploy to production on a Friday afternoon?",
-    "How do I roll back a bad release?",
+    "How much is the weekly allowance for the primary on-call rotation?",
 )
 
 

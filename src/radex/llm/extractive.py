@@ -238,9 +238,10 @@ class ExtractiveAnswerer(Answerer):
             own = sum(idf.get(t, 0.0) for t in c.terms & wanted)
             heading = sum(idf.get(t, 1.0) for t in (c.context - c.terms) & wanted)
             length = math.sqrt(max(len(c.terms), 4))
-            return (own / length + 0.4 * heading / math.sqrt(max(len(c.context), 1))) / (
+            base = (own / length + 0.6 * heading / math.sqrt(max(len(c.context), 1))) / (
                 1 + 0.25 * c.hit_rank
             )
+            return base * 0.3 if c.text.endswith("?") else base  # a question rarely answers
 
         ranked = sorted(candidates, key=lambda c: (-score(c), c.hit_rank, c.position))
         if not any((c.terms | c.context) & wanted for c in ranked):
