@@ -9,7 +9,11 @@ the corpus and a vector near that chunk's cluster centre.
 *hybrid* is ``Retriever.search`` (keyword leg + vector leg + fusion + fetch + Acl re-check +
 snippets; the query vector is precomputed, so no model runs) with k = 10, once with the legs
 one after the other and once with the keyword leg on a thread while the vector leg runs. *bare* is
-``matrix @ query`` + ``argpartition`` top 10 over the same vectors, no Acl, no text.
+``matrix @ query`` + ``argpartition`` top 10 over the same vectors, no Acl, no text. Both legs
+are also timed alone (k = 50, as the retriever asks), and the keyword leg once more on the FTS5
+fallback (a second ``SqliteIndex`` on the same file with ``keyword_memory=False``). The runs
+are interleaved query by query. A last pass times *hybrid* right after a write (one document
+re-indexed before each query, untimed), when every cache the write invalidates is cold.
 
 Run: ``.venv/bin/python -m bench.bench_query [--sizes 10000,100000] [--queries 200]``.
 """
@@ -120,19 +124,24 @@ def corpus(size: int, queries: int, seed: int = 7) -> Corpus:
 def build(path: Path, data: Corpus, model_id: str) -> SqliteIndex:
     """An index holding the corpus, one document per ``PER_DOC`` chunks."""
     index = SqliteIndex(path)
-    for d, acl in enumerate(data.acls):
-        doc_id = f"doc{d}"
-        rows = range(d * PER_DOC, (d + 1) * PER_DOC)
-        chunks = [
-            IndexedChunk(
-                Chunk(f"{doc_id}:{i}", doc_id, i, data.texts[r], f"ENG › Page {d}", 60),
-                data.vectors[r],
-            )
-            for i, r in enumerate(rows)
-        ]
-        doc = IndexDoc(doc_id, str(d), f"Page {d}", f"https://wiki/{d}", acl, "ENG")
-        index.replace_document(doc, chunks, model_id)
+    for d in range(len(data.acls)):
+        rewrite(index, data, d, model_id)
     return index
+
+
+def rewrite(index: SqliteIndex, data: Corpus, d: int, model_id: str) -> None:
+    """(Re-)index document ``d`` of the corpus."""
+    doc_id = f"doc{d}"
+    rows = range(d * PER_DOC, (d + 1) * PER_DOC)
+    chunks = [
+        IndexedChunk(
+            Chunk(f"{doc_id}:{i}", doc_id, i, data.texts[r], f"ENG › Page {d}", 60),
+            data.vectors[r],
+        )
+        for i, r in enumerate(rows)
+    ]
+    doc = IndexDoc(doc_id, str(d), f"Page {d}", f"https://wiki/{d}", data.acls[d], "ENG")
+    index.replace_document(doc, chunks, model_id)
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -153,8 +162,13 @@ def measure(size: int, queries: int) -> dict[str, tuple[float, float]]:
         print(f"  built {size} chunks in {time.perf_counter() - start:.1f} s", flush=True)
         retriever = Retriever(index, embedder, parallel=False)
         overlapped = Retriever(index, embedder, parallel=True)
+        fts = SqliteIndex(Path(tmp) / "bench.db", keyword_memory=False)
         matrix = np.ascontiguousarray(data.vectors)
         none = SearchFilters()
+        start = time.perf_counter()
+        index.keyword("warm", READER, none, 50)
+        loaded = time.perf_counter() - start
+        print(f"  keyword lexicon loaded in {loaded:.1f} s", flush=True)
 
         def bare(q: np.ndarray) -> np.ndarray:
             scores = matrix @ q
@@ -164,6 +178,7 @@ def measure(size: int, queries: int) -> dict[str, tuple[float, float]]:
         runs: dict[str, Callable[[str, np.ndarray], object]] = {
             "bare numpy": lambda _t, q: bare(q),
             "keyword leg": lambda t, _q: index.keyword(t, READER, none, 50),
+            "keyword leg, FTS5": lambda t, _q: fts.keyword(t, READER, none, 50),
             "vector leg": lambda _t, q: index.vector(q, embedder.model_id, READER, none, 50),
             "hybrid + Acl": lambda t, _q: retriever.search(t, READER, k=10),
             "hybrid, legs overlapped": lambda t, _q: overlapped.search(t, READER, k=10),
@@ -177,9 +192,17 @@ def measure(size: int, queries: int) -> dict[str, tuple[float, float]]:
                 start = time.perf_counter()
                 run(text, vec)
                 samples[name].append((time.perf_counter() - start) * 1000)
+        rng = random.Random(size)
+        samples["hybrid, after a write"] = []
+        for text, _ in data.queries:
+            rewrite(index, data, rng.randrange(len(data.acls)), embedder.model_id)
+            start = time.perf_counter()
+            retriever.search(text, READER, k=10)
+            samples["hybrid, after a write"].append((time.perf_counter() - start) * 1000)
         assert all(retriever.search(t, READER, k=10) for t, _ in data.queries[:5])
         assert retriever.dropped == overlapped.dropped == 0
         overlapped.close()
+        fts.close()
         index.close()
     return {name: percentiles(values) for name, values in samples.items()}
 

@@ -1,4 +1,7 @@
-"""SqliteIndex on real SQLite files: Acl pre-filter in both legs, filters, writes, safety."""
+"""SqliteIndex on real SQLite files: Acl pre-filter in both legs, filters, writes, safety.
+
+Every test taking the ``index`` fixture runs twice: keyword leg in memory, and on FTS5.
+"""
 
 from __future__ import annotations
 
@@ -12,55 +15,26 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from index_kit import (
+    ADMINS,
+    ALICE,
+    ANYONE,
+    BOB,
+    EMBEDDER,
+    MODEL,
+    NONE,
+    PUBLIC,
+    STAFF,
+    chunks_of,
+    docs_of,
+    make_doc,
+    put,
+)
 
 from radex.embed.hashing import HashingEmbedder
 from radex.errors import InputError
-from radex.index import IndexDoc, IndexedChunk, SqliteIndex
+from radex.index import IndexedChunk, SqliteIndex
 from radex.types import Acl, Chunk, Principal, SearchFilters
-
-EMBEDDER = HashingEmbedder(dim=64)
-MODEL = EMBEDDER.model_id
-NONE = SearchFilters()
-ALICE = Principal("user", "alice")
-BOB = Principal("user", "bob")
-ADMINS = Principal("group", "admins")
-STAFF = Principal("group", "staff")
-ANYONE = Principal("anyone")
-PUBLIC = Acl.public()
-
-
-def make_doc(doc_id: str, acl: Acl = PUBLIC, **kw: object) -> IndexDoc:
-    """A document with defaults for what a test does not care about."""
-    fields: dict[str, object] = {
-        "document_id": doc_id,
-        "external_id": f"ext-{doc_id}",
-        "title": f"Title {doc_id}",
-        "url": f"https://wiki.example/{doc_id}",
-        "acl": acl,
-    }
-    fields.update(kw)
-    return IndexDoc(**fields)  # type: ignore[arg-type]
-
-
-def chunks_of(doc_id: str, texts: Sequence[str]) -> list[IndexedChunk]:
-    """Indexed chunks of ``texts`` embedded with the hashing embedder."""
-    vectors = EMBEDDER.embed([f"{doc_id}\n\n{t}" for t in texts])
-    return [
-        IndexedChunk(Chunk(f"{doc_id}:{i}", doc_id, i, t, doc_id, len(t.split()), f"H{i}"), v)
-        for i, (t, v) in enumerate(zip(texts, vectors, strict=True))
-    ]
-
-
-def put(
-    index: SqliteIndex, doc_id: str, texts: Sequence[str], acl: Acl = PUBLIC, **kw: object
-) -> None:
-    """Index a document with these chunk texts."""
-    index.replace_document(make_doc(doc_id, acl, **kw), chunks_of(doc_id, texts), MODEL)
-
-
-def docs_of(results: list[tuple[str, float]]) -> set[str]:
-    """The document ids of (chunk id, score) results."""
-    return {c.split(":")[0] for c, _ in results}
 
 
 def both(
@@ -76,9 +50,10 @@ def both(
     return lexical, dense
 
 
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[SqliteIndex]:
-    idx = SqliteIndex(tmp_path / "index.db")
+@pytest.fixture(params=[True, False], ids=["memory", "fts5"])
+def index(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SqliteIndex]:
+    """An index file, its keyword leg served from memory or by FTS5."""
+    idx = SqliteIndex(tmp_path / "index.db", keyword_memory=request.param)
     yield idx
     idx.close()
 
@@ -139,11 +114,16 @@ ACL = st.lists(CLAUSE, max_size=3).map(lambda cs: Acl(tuple(cs)))
     readers=st.frozensets(st.sampled_from(PRINCIPALS[:4]), max_size=4),
     changed=st.integers(0, 5),
     new_acl=ACL,
+    keyword_memory=st.booleans(),
 )
 def test_property_acl_prefilter(
-    acls: list[Acl], readers: frozenset[Principal], changed: int, new_acl: Acl
+    acls: list[Acl],
+    readers: frozenset[Principal],
+    changed: int,
+    new_acl: Acl,
+    keyword_memory: bool,
 ) -> None:
-    index = SqliteIndex(":memory:")
+    index = SqliteIndex(":memory:", keyword_memory=keyword_memory)
     try:
         for n, acl in enumerate(acls):
             put(index, f"d{n}", ["shared words here", f"more shared text {n}"], acl)
@@ -367,7 +347,8 @@ def test_threads_read_while_one_writes(index: SqliteIndex) -> None:
     assert index.count() == 50
 
 
-def test_ranking_budget_keeps_rare_phrases_and_ranks_common_ones(index: SqliteIndex) -> None:
+def test_fts5_ranking_budget_keeps_rare_phrases_and_ranks_common_ones(tmp_path: Path) -> None:
+    index = SqliteIndex(tmp_path / "fts.db", keyword_memory=False)  # the FTS5 keyword leg
     index._keyword.budget = 5  # a tiny budget: "common" means in more than 5 chunks
     for n in range(8):
         put(index, f"c{n}", [f"common words everywhere {n}"], Acl.of([[ADMINS]]) if n else PUBLIC)
@@ -383,3 +364,4 @@ def test_ranking_budget_keeps_rare_phrases_and_ranks_common_ones(index: SqliteIn
         "c4",
     }
     assert docs_of(index.keyword("common", [ADMINS], SearchFilters(space_keys=("X",)), 5)) == set()
+    index.close()

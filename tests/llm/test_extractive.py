@@ -1,4 +1,4 @@
-"""The extractive answerer: best sentences cited, tables read as rows, nothing found said plainly."""
+"""The extractive answerer: best sentences cited, tables as rows, nothing found said plainly."""
 
 from __future__ import annotations
 

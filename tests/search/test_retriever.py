@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from radex.embed.hashing import HashingEmbedder
 from radex.errors import InputError
 from radex.index import IndexDoc, IndexedChunk, SearchIndex, SqliteIndex, StoredChunk
 from radex.index.base import Vector
 from radex.search.chunking import chunk_markdown
-from radex.search.retriever import Retriever, plain, snippet
+from radex.search.retriever import _STRIP, Retriever, plain, snippet
 from radex.types import Acl, Principal, SearchFilters
 
 EMBEDDER = HashingEmbedder(dim=128)
@@ -58,9 +61,10 @@ def add(index: SearchIndex, doc_id: str, markdown: str, acl: Acl = PUBLIC) -> No
     index.replace_document(doc, indexed, EMBEDDER.model_id)
 
 
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[SqliteIndex]:
-    idx = SqliteIndex(tmp_path / "r.db")
+@pytest.fixture(params=[True, False], ids=["memory", "fts5"])
+def index(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SqliteIndex]:
+    """The two documents indexed, the keyword leg in memory or on FTS5."""
+    idx = SqliteIndex(tmp_path / "r.db", keyword_memory=request.param)
     add(idx, "runbook", RUNBOOK)
     add(idx, "salaries", SALARIES, SECRET)
     yield idx
@@ -197,3 +201,19 @@ def test_snippet_is_around_the_terms_and_bounded() -> None:
 def test_plain_strips_markup() -> None:
     md = "## Title\n\n> [!INFO] Note\n> see [the docs](http://x) and `code`\n\n| a | b |\n|---|---|"
     assert plain(md) == "Title Note see the docs and code a · b"
+
+
+MARKUP_PIECES = (  # noqa: SIM905 (pieces of Markdown, space-separated; "␣" is a space)
+    "<!-- --> ``` ~~~ [ ] ( ) ]( ! < > </b> <a␣x> # ##␣ >␣ >[!INFO]␣ -␣[x]␣ *␣[␣]␣ --- :---: "
+    "| ␣|␣ ** __ ~~ ` \\ \\* \n \t ␣ \u00a0 word · -"
+).split(" ")
+MARKUP = st.lists(st.sampled_from([p.replace("␣", " ") for p in MARKUP_PIECES]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKUP)
+def test_plain_skipping_patterns_that_cannot_match_changes_nothing(pieces: list[str]) -> None:
+    markdown = expected = "".join(pieces)
+    for _, pattern, replacement in _STRIP:  # every pattern, unconditionally
+        expected = pattern.sub(replacement, expected)
+    assert plain(markdown) == re.sub(r"\s+", " ", expected).strip(" ·")

@@ -1,4 +1,7 @@
-"""The keyword leg of the SQLite index: FTS5 BM25 with the Acl applied before the top ``k``.
+"""The FTS5 keyword leg of the SQLite index: BM25 in SQL with the Acl applied before the top ``k``.
+
+The index serves keywords from memory (:mod:`radex.index.lexicon`) unless it is built with
+``keyword_memory=False`` or the corpus has too many terms to hold; this leg is then used.
 
 BM25 in FTS5 costs a microsecond or two for *every* chunk that matches, so an OR of common
 words over 100k chunks takes tens of milliseconds. The leg therefore bounds that work: each

@@ -10,7 +10,7 @@ rows are flagged dead and compacted away once they outnumber the live ones.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Final
 
 import numpy as np
@@ -98,9 +98,9 @@ class AclTable:
         self._cache.clear()
         return acl_id
 
-    def admitted(self, principals: Collection[Principal]) -> Bools:
-        """For every interned Acl, whether it admits a reader holding ``principals``."""
-        keys = reader_keys(principals)
+    def admitted(self, keys: frozenset[str]) -> Bools:
+        """For every interned Acl, whether it admits a reader holding the principals ``keys``
+        (from :func:`reader_keys`)."""
         cached = self._cache.get(keys)
         if cached is not None:
             return cached

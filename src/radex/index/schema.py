@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Final
 
 from radex.errors import InputError
@@ -111,8 +112,27 @@ def acl_rows_of(
     return {d: [c[n] for n in sorted(c)] for d, c in clauses.items()}
 
 
-def fetch(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> list[StoredChunk]:
-    """The chunks with these ids, in the order asked (unknown skipped); caller holds the lock."""
+def lexicon_rows(
+    db: sqlite3.Connection, slot: Callable[[str], int]
+) -> Iterator[tuple[int, str, str, str, str]]:
+    """Every chunk as (``slot(document id)``, chunk id, breadcrumb, text, document title), in
+    rowid order: what ``chunks_fts`` indexes, for the in-memory keyword lexicon."""
+    rows = db.execute(
+        "SELECT c.document_id, c.chunk_id, c.breadcrumb, c.text, d.title FROM chunks AS c"
+        " JOIN documents AS d ON d.document_id = c.document_id ORDER BY c.id"
+    )
+    for document_id, chunk_id, breadcrumb, text, title in rows:
+        yield slot(document_id), chunk_id, breadcrumb, text, title
+
+
+def fetch(
+    db: sqlite3.Connection, chunk_ids: Sequence[str], docs: dict[str, IndexDoc] | None = None
+) -> list[StoredChunk]:
+    """The chunks with these ids, in the order asked (unknown skipped); caller holds the lock.
+
+    ``docs`` caches documents by id: used when present, filled when not. The caller must
+    empty it whenever the file may have changed.
+    """
     wanted = list(dict.fromkeys(c for c in chunk_ids if isinstance(c, str)))
     if not wanted:
         return []
@@ -122,40 +142,47 @@ def fetch(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> list[StoredChunk]
         " WHERE c.chunk_id IN (SELECT value FROM json_each(?))",
         (json.dumps(wanted),),
     ).fetchall()
-    doc_ids = sorted({r[1] for r in rows})
-    acls = acl_rows_of(db, doc_ids)
-    labels: dict[str, list[str]] = {}
-    for document_id, label in db.execute(
-        "SELECT document_id, label FROM doc_labels"
-        " WHERE document_id IN (SELECT value FROM json_each(?)) ORDER BY position",
-        (json.dumps(doc_ids),),
-    ):
-        labels.setdefault(document_id, []).append(label)
-    docs: dict[str, IndexDoc] = {}
+    cache: dict[str, IndexDoc] = {} if docs is None else docs
+    missing = sorted({r[1] for r in rows if r[1] not in cache})
+    if missing:
+        acls = acl_rows_of(db, missing)
+        labels: dict[str, list[str]] = {}
+        for document_id, label in db.execute(
+            "SELECT document_id, label FROM doc_labels"
+            " WHERE document_id IN (SELECT value FROM json_each(?)) ORDER BY position",
+            (json.dumps(missing),),
+        ):
+            labels.setdefault(document_id, []).append(label)
+        for r in rows:
+            document_id = r[1]
+            if document_id not in cache:
+                cache[document_id] = IndexDoc(
+                    document_id=document_id,
+                    external_id=r[8],
+                    title=r[9],
+                    url=r[10],
+                    acl=_acl(acls.get(document_id, [])),
+                    space_key=r[11],
+                    folder_path=r[12],
+                    labels=tuple(labels.get(document_id, ())),
+                    author_id=r[13],
+                    updated_at=datetime.fromisoformat(r[14]) if r[14] else None,
+                )
     found: dict[str, StoredChunk] = {}
     for r in rows:
-        document_id = r[1]
-        doc = docs.get(document_id)
-        if doc is None:
-            doc = docs[document_id] = IndexDoc(
-                document_id=document_id,
-                external_id=r[8],
-                title=r[9],
-                url=r[10],
-                acl=_acl(acls.get(document_id, [])),
-                space_key=r[11],
-                folder_path=r[12],
-                labels=tuple(labels.get(document_id, ())),
-                author_id=r[13],
-                updated_at=datetime.fromisoformat(r[14]) if r[14] else None,
-            )
-        chunk = Chunk(r[0], document_id, r[2], r[3], r[4], r[5], r[6], r[7])
-        found[chunk.id] = StoredChunk(chunk, doc)
+        chunk = Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+        found[chunk.id] = StoredChunk(chunk, cache[r[1]])
     return [found[c] for c in wanted if c in found]
 
 
 def _acl(rows: list[list[str]]) -> Acl:
     """The Acl stored as ``rows``; an unreadable principal closes it (fail closed)."""
+    return _parsed_acl(tuple(map(tuple, rows)))
+
+
+@lru_cache(maxsize=4096)
+def _parsed_acl(rows: tuple[tuple[str, ...], ...]) -> Acl:
+    """:func:`_acl` for hashable rows (Acls are immutable, and documents share a few)."""
     try:
         return Acl.from_data(rows)
     except ValueError:

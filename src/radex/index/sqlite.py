@@ -1,19 +1,22 @@
-"""The embedded search index: SQLite (WAL) with FTS5 for keywords, numpy for exact vectors.
+"""The embedded search index: SQLite (WAL) as the store, both search legs served from memory.
 
 Tables: ``documents`` (+ ``doc_labels``), the Acl in CNF as ``acl_clause``/``acl_member``,
 ``chunks`` (text, breadcrumb, float32 vector blob and its model) and the FTS5 table
 ``chunks_fts`` (``porter unicode61`` over breadcrumb + text, and the title).
 
-The keyword leg materialises the FTS matches in a CTE and keeps those whose document's Acl
-admits the reader with ``EXISTS``/``NOT EXISTS`` on the Acl tables (never ``rowid IN``:
-DESIGN §3). The vector leg keeps every vector of a model in one contiguous matrix, loaded on
-first use and updated on every write; a boolean mask of admitted (and filtered) documents is
-applied to the similarities before the top ``k`` are taken.
+Both legs read a :class:`~radex.index.resident.Resident`, loaded from the file on first use
+and updated by every write: the vector leg one contiguous matrix per model, the keyword leg a
+:class:`~radex.index.lexicon.Lexicon` that scores FTS5's BM25 with numpy. Each applies a
+boolean mask of admitted (and filtered) rows before the top ``k`` are taken. FTS5 stays the
+durable keyword index and the fallback (``keyword_memory=False``, or a corpus too large for
+the lexicon): its leg materialises the matches in a CTE and keeps those whose Acl admits the
+reader with ``EXISTS``/``NOT EXISTS`` (never ``rowid IN``: DESIGN §3).
 
 Threads: one connection (``check_same_thread=False``) serialised by a lock, and a second lock
-for the in-memory side; writes hold both (memory first), so a keyword search can run while a
-vector search computes, and both see a write all at once. Other processes may read the file
-concurrently (WAL); one writer at a time.
+for the in-memory side, held by both legs; writes hold both (memory first), so both legs see a
+write all at once. Other processes may read and write the file (WAL; one writer at a time):
+``PRAGMA data_version`` is checked on every search and fetch, and a change made by another
+connection reloads the in-memory side, so it never serves a stale Acl or a deleted chunk.
 """
 
 from __future__ import annotations
@@ -23,44 +26,38 @@ import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from radex.errors import InputError
 from radex.index import query as q
 from radex.index import schema
 from radex.index.base import IndexDoc, IndexedChunk, SearchIndex, StoredChunk, Vector
 from radex.index.lexical import KeywordLeg
-from radex.index.memory import (
-    CLOSED,
-    AclTable,
-    DocTable,
-    VectorSet,
-    acl_rows,
-    normalised,
-    reader_keys,
-)
+from radex.index.memory import acl_rows, normalised, reader_keys
+from radex.index.resident import Resident
+from radex.index.tokens import terms
 from radex.types import Acl, Chunk, Principal, SearchFilters
 
-
-class _Memory:
-    """The in-memory side: document Acls for the vector mask, and per-model vector sets."""
-
-    def __init__(self) -> None:
-        self.acls = AclTable()
-        self.docs = DocTable()
-        self.sets: dict[str, VectorSet] = {}
+_DOC_CACHE: Final = 10_000
+"""Documents kept for ``fetch`` before the cache starts over."""
 
 
 class SqliteIndex(SearchIndex):
     """A :class:`SearchIndex` in one SQLite file (or ``":memory:"``)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, keyword_memory: bool = True) -> None:
         self.path = str(path)
+        self.keyword_memory = keyword_memory  # False: the keyword leg runs on FTS5
         self._db_lock = threading.RLock()
         self._mem_lock = threading.RLock()
-        self._memory: _Memory | None = None
+        self._memory: Resident | None = None
+        self._docs: dict[str, IndexDoc] = {}
+        self._docs_state = (-1, -1)
         self._generation = 0
+        self._touched = False
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
         if self.path != ":memory:":
@@ -75,16 +72,23 @@ class SqliteIndex(SearchIndex):
     def _write(self) -> Iterator[None]:
         """One write transaction, holding both locks (memory first, then the connection)."""
         with self._mem_lock, self._db_lock:
-            self._generation += 1  # row masks cached for the vector leg are stale from here
+            self._generation += 1  # row masks cached for both legs are stale from here
+            self._touched = False
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
                 self._db.execute("COMMIT")
             except BaseException:
-                self._memory = None  # reloaded from the file on the next vector search
+                if self._touched:  # memory was changed: reread from the file on next use
+                    self._memory = None
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
+
+    def _in_memory(self) -> Resident | None:
+        """The in-memory side to update in a write (noted, so a failed write drops it)."""
+        self._touched = self._memory is not None
+        return self._memory
 
     # ------------------------------------------------------------------ writes
 
@@ -117,15 +121,20 @@ class SqliteIndex(SearchIndex):
                     hint="chunk ids must be unique (<document_id>:<ordinal>)",
                 ) from exc
             self._keyword.changed(len(chunks))
-            ids = [c.chunk.id for c in chunks]
-            memory = self._memory
-            if memory is not None:
-                self._forget(memory, doc.document_id)
-                slot = memory.docs.index(doc.document_id)
-                memory.docs.set_acl(slot, memory.acls.intern_rows(rows))
-                vectors = memory.sets.get(model_id)
-                if vectors is not None and matrix is not None:
-                    vectors.add(slot, ids, matrix)
+            resident = self._in_memory()
+            if resident is not None:
+                try:
+                    resident.put(
+                        doc.document_id,
+                        rows,
+                        model_id,
+                        [c.chunk.id for c in chunks],
+                        matrix,
+                        [(c.chunk.breadcrumb, c.chunk.text) for c in chunks],
+                        doc.title,
+                    )
+                except OverflowError:  # too many terms to keep in memory: FTS5 from now on
+                    self.keyword_memory = False
 
     def _check_dim(self, model_id: str, dim: int, document_id: str) -> None:
         """Refuse vectors whose dimension differs from the model's other vectors."""
@@ -207,21 +216,13 @@ class SqliteIndex(SearchIndex):
         self._db.execute("DELETE FROM documents WHERE document_id = ?", (document_id,))
         self._keyword.changed(len(rows))
 
-    def _forget(self, memory: _Memory, document_id: str) -> None:
-        """Drop a document's vectors from memory and close its Acl there."""
-        slot = memory.docs.get(document_id)
-        if slot is None:
-            return
-        memory.docs.set_acl(slot, CLOSED)
-        for vectors in memory.sets.values():
-            vectors.remove(slot)
-
     def delete_document(self, document_id: str) -> None:
         """Remove a document and all its chunks (no error when absent)."""
         with self._write():
             self._delete(document_id)
-            if self._memory is not None:
-                self._forget(self._memory, document_id)
+            resident = self._in_memory()
+            if resident is not None:
+                resident.forget(document_id)
 
     def update_acl(self, document_id: str, acl: Acl) -> None:
         """Change who may read a document without re-embedding it (unknown ids: no-op)."""
@@ -234,10 +235,9 @@ class SqliteIndex(SearchIndex):
             if known is None:
                 return
             self._insert_acl(document_id, rows)
-            memory = self._memory
-            if memory is not None:
-                slot = memory.docs.index(document_id)
-                memory.docs.set_acl(slot, memory.acls.intern_rows(rows))
+            resident = self._in_memory()
+            if resident is not None:
+                resident.set_acl(document_id, rows)
 
     # ------------------------------------------------------------------ queries
 
@@ -249,6 +249,23 @@ class SqliteIndex(SearchIndex):
         k: int,
     ) -> list[tuple[str, float]]:
         """Up to ``k`` (chunk id, BM25 score; higher is better) the reader may see."""
+        if self.keyword_memory:
+            q.filter_sql("d", filters)  # refuses malformed filters, as the FTS5 leg does
+            words = q.fts_phrases(query) if isinstance(query, str) else []
+            phrases = [t for t in map(terms, words) if t]
+            if not phrases or k < 1:
+                return []
+            with self._mem_lock:
+                resident = self._current()
+                if resident.lexicon is None:
+                    with self._reading(resident) as resident:
+                        try:
+                            resident.load_lexicon(self._db)
+                        except OverflowError:  # too many terms to hold: FTS5 from now on
+                            self.keyword_memory = False
+                if resident.lexicon is not None:
+                    doc_ok, key = self._admitted(resident, principals, filters)
+                    return resident.lexicon.search(phrases, doc_ok, k, key)
         return self._keyword.search(query, sorted(reader_keys(principals)), filters, k)
 
     def vector(
@@ -263,22 +280,30 @@ class SqliteIndex(SearchIndex):
         if k < 1:
             return []
         with self._mem_lock:
-            memory = self._load()
-            vectors = memory.sets.get(model_id)
+            resident = self._current()
+            vectors = resident.sets.get(model_id)
             if vectors is None:
-                vectors = self._load_vectors(memory, model_id)
+                with self._reading(resident) as resident:
+                    vectors = resident.load_vectors(self._db, model_id)
             if vectors.live() == 0:
                 return []
             try:
                 query = normalised(query_vec, vectors.dim)[0]
             except ValueError as exc:
                 raise InputError(f"bad query vector for model {model_id}: {exc}") from exc
-            doc_ok = memory.docs.admitted(memory.acls.admitted(principals))
-            key: tuple[int, frozenset[str]] | None = (self._generation, reader_keys(principals))
-            if q.has_filters(filters):
-                doc_ok = doc_ok & memory.docs.mask(self._filtered_docs(filters))
-                key = None
+            doc_ok, key = self._admitted(resident, principals, filters)
             return vectors.search(query, doc_ok, k, key)
+
+    def _admitted(
+        self, resident: Resident, principals: Collection[Principal], filters: SearchFilters
+    ) -> tuple[npt.NDArray[np.bool_], tuple[int, frozenset[str]] | None]:
+        """Per document, whether the reader may see it and it passes ``filters``; and the key
+        to cache row masks under (None when filtered: those masks are not cached)."""
+        keys = reader_keys(principals)
+        doc_ok = resident.admitted(keys)
+        if q.has_filters(filters):
+            return doc_ok & resident.docs.mask(self._filtered_docs(filters)), None
+        return doc_ok, (self._generation, keys)
 
     def _filtered_docs(self, filters: SearchFilters) -> list[str]:
         """Ids of the documents that pass ``filters``."""
@@ -288,47 +313,45 @@ class SqliteIndex(SearchIndex):
             rows = self._db.execute(sql, params)
             return [r[0] for r in rows]
 
-    def _load(self) -> _Memory:
-        """The in-memory side, loading every document's Acl on first use."""
-        if self._memory is not None:
-            return self._memory
-        memory = _Memory()
+    def _current(self) -> Resident:
+        """The in-memory side, read again when missing or when another connection has
+        written to the file since (``PRAGMA data_version``); the caller holds the memory lock."""
         with self._db_lock:
-            for document_id in self._db.execute("SELECT document_id FROM documents"):
-                memory.docs.index(document_id[0])
-            for document_id, rows in schema.acl_rows_of(self._db).items():
-                slot = memory.docs.index(document_id)
-                memory.docs.set_acl(slot, memory.acls.intern_rows(rows))
-        self._memory = memory
-        return memory
+            resident = self._memory
+            if resident is not None and resident.version == self._data_version():
+                return resident
+            with self._reading(resident or Resident(-1)) as fresh:
+                return fresh
 
-    def _load_vectors(self, memory: _Memory, model_id: str) -> VectorSet:
-        """Load every vector of ``model_id`` into one matrix."""
+    @contextmanager
+    def _reading(self, resident: Resident) -> Iterator[Resident]:
+        """A read transaction (one consistent view of the file) and ``resident``, or a new
+        one read in it when the file has changed since ``resident`` was."""
         with self._db_lock:
-            row = self._db.execute(
-                "SELECT dim FROM chunks WHERE model_id = ? LIMIT 1", (model_id,)
-            ).fetchone()
-            vectors = VectorSet(int(row[0]) if row else 1)
-            if row is None:
-                return vectors  # not remembered: the model may appear with the next write
-            by_doc: dict[str, tuple[list[str], list[bytes]]] = {}
-            for chunk_id, document_id, blob in self._db.execute(
-                "SELECT chunk_id, document_id, vector FROM chunks WHERE model_id = ? ORDER BY id",
-                (model_id,),
-            ):
-                ids, blobs = by_doc.setdefault(document_id, ([], []))
-                ids.append(chunk_id)
-                blobs.append(blob)
-        for document_id, (ids, blobs) in by_doc.items():
-            matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, vectors.dim)
-            vectors.add(memory.docs.index(document_id), ids, matrix)
-        memory.sets[model_id] = vectors
-        return vectors
+            self._db.execute("BEGIN")
+            try:
+                version = self._data_version()
+                if version != resident.version:
+                    resident = self._memory = Resident.read(self._db, version)
+                yield resident
+            finally:
+                self._db.execute("COMMIT")
 
     def fetch(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
-        """The chunks with these ids, in the order asked (unknown ids are skipped)."""
+        """The chunks with these ids, in the order asked (unknown ids are skipped).
+
+        Documents (with their Acls) are cached until the next write, by this index or by
+        any other connection (``PRAGMA data_version``).
+        """
         with self._db_lock:
-            return schema.fetch(self._db, chunk_ids)
+            state = (self._generation, self._data_version())
+            if state != self._docs_state or len(self._docs) > _DOC_CACHE:
+                self._docs, self._docs_state = {}, state
+            return schema.fetch(self._db, chunk_ids, self._docs)
+
+    def _data_version(self) -> int:
+        """Changes whenever another connection commits to the file (caller holds the lock)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def count(self) -> int:
         """How many chunks the index holds."""

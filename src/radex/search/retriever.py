@@ -5,8 +5,9 @@ ranking (pre-filter). The fused candidates are fetched and every one's Acl is ch
 with :meth:`Acl.admits` (defence in depth: a hit that fails is dropped and counted in
 ``Retriever.dropped``); a document contributes at most ``per_document`` hits. Snippets come
 from the hit's own chunk only. With ``parallel`` (default: on machines with 4+ cores) the keyword
-leg runs on a small thread pool while the query is embedded and the vector leg computes
-(SQLite and numpy both release the GIL).
+leg runs on a small thread pool while the query is embedded (a model run releases the GIL;
+the two legs of :class:`~radex.index.SqliteIndex` share its memory lock, so they do not
+overlap each other).
 """
 
 from __future__ import annotations
@@ -28,18 +29,21 @@ from radex.types import Hit, Principal, SearchFilters
 SNIPPET_CHARS: Final = 240
 MAX_K: Final = 200
 _WORD: Final = re.compile(r"\w+")
-_STRIP: Final = (
-    (re.compile(r"<!--.*?-->", re.DOTALL), " "),
-    (re.compile(r"```+[^\n]*|~~~+[^\n]*"), " "),
-    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"</?[A-Za-z][^>]*>"), " "),
-    (re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?\[![A-Za-z]+\]\s*|>\s?|[-*+]\s+\[[ xX]\]\s+)"), ""),
-    (re.compile(r"(?m)^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$"), " "),
-    (re.compile(r"(\*\*|__|~~|`+)"), ""),
-    (re.compile(r"(?m)^[ \t]*\||\|[ \t]*$"), ""),
-    (re.compile(r"\s*\|\s*"), " · "),
-    (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1"),
-    (re.compile(r"\s+"), " "),
+_STRIP: Final = (  # (substring without which the pattern cannot match, pattern, replacement)
+    (("<!--",), re.compile(r"<!--.*?-->", re.DOTALL), " "),
+    (("```", "~~~"), re.compile(r"```+[^\n]*|~~~+[^\n]*"), " "),
+    (("](",), re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (("<",), re.compile(r"</?[A-Za-z][^>]*>"), " "),
+    (
+        ("#", ">", "["),
+        re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?\[![A-Za-z]+\]\s*|>\s?|[-*+]\s+\[[ xX]\]\s+)"),
+        "",
+    ),
+    (("---",), re.compile(r"(?m)^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$"), " "),
+    (("**", "__", "~~", "`"), re.compile(r"(\*\*|__|~~|`+)"), ""),
+    (("|",), re.compile(r"(?m)^[ \t]*\||\|[ \t]*$"), ""),
+    (("|",), re.compile(r"\s*\|\s*"), " · "),
+    (("\\",), re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1"),
 )
 
 
@@ -170,9 +174,12 @@ def query_terms(query: str) -> list[str]:
 def plain(markdown: str) -> str:
     """Markdown with its markup lightly stripped, on one line."""
     text = markdown
-    for pattern, replacement in _STRIP:
-        text = pattern.sub(replacement, text)
-    return text.strip(" ·")
+    for needs, pattern, replacement in _STRIP:
+        for needle in needs:  # a cheap test first: most chunks are plain prose
+            if needle in text:
+                text = pattern.sub(replacement, text)
+                break
+    return " ".join(text.split()).strip(" ·")
 
 
 @lru_cache(maxsize=256)
