@@ -238,3 +238,25 @@ def test_wrong_credentials_and_unreachable_site(svc: Services, site: tuple[Emula
     with pytest.raises((TransientError, RadexError)):
         asyncio.run(svc.sources.connect("y", "http://127.0.0.1:9", ApiToken("a@b.c", "t")))
     assert svc.store.sources() == []
+
+
+def test_a_new_attachment_version_reimports_only_that_file(
+    svc: Services, site: tuple[Emulator, str]
+) -> None:
+    emu, url = site
+    source = connect(svc, emu, url)
+    run(svc, source, ImportTarget.space("ENG"))
+    page = pages(svc, "ENG")["CI pipeline"]
+    text = b"# CI stages\n\nThe nightly mutation-testing stage belongs to Team Platform.\n"
+
+    async def attach() -> None:
+        async with svc.sources.open(source) as client:
+            await client.upload_attachment(page.external_id, "ci-stages.md", text)
+
+    asyncio.run(attach())
+    again = run(svc, source, ImportTarget.space("ENG"))
+    assert again.run.counts["attachments_updated"] == 1
+    assert again.run.counts["updated"] == 0
+    hits = svc.search("nightly mutation-testing stage", k=1)
+    assert hits[0].title == "ci-stages.md (attached to CI pipeline)"
+    assert hits[0].url.endswith("/download/attachments/" + page.external_id + "/ci-stages.md")
