@@ -18,7 +18,7 @@ PermissionOp = Literal["read", "update"]
 PrincipalKind = Literal["user", "group", "anyone"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """A Confluence user: ``id`` is the accountId (Cloud) or userKey (Data Center)."""
 
@@ -29,7 +29,7 @@ class Person:
     kind: Literal["known", "anonymous", "app", "unknown"] = "known"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """A Confluence group (``id`` is absent on Data Center)."""
 
@@ -37,7 +37,7 @@ class Group:
     id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Space:
     """A Confluence space."""
 
@@ -50,7 +50,7 @@ class Space:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VersionInfo:
     """One version of a piece of content: who made it, when and why."""
 
@@ -61,7 +61,7 @@ class VersionInfo:
     minor_edit: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """A page or blog post; ``body`` is storage format when it was requested, else None."""
 
@@ -82,7 +82,7 @@ class Page:
     read_restriction: Restriction | None = None  # direct read restriction, when expanded
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContentRef:
     """A lightweight reference to content in a tree (ancestors, children, folders)."""
 
@@ -92,7 +92,7 @@ class ContentRef:
     parent_id: str | None = None  # the parent page or folder, when the source said
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comment:
     """A footer comment on a page or blog post."""
 
@@ -104,7 +104,7 @@ class Comment:
     author_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Label:
     """A label on content."""
 
@@ -113,7 +113,7 @@ class Label:
     id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attachment:
     """A file attached to a page or blog post."""
 
@@ -127,7 +127,7 @@ class Attachment:
     comment: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Restriction:
     """Who a content restriction admits for one operation (empty = unrestricted)."""
 
@@ -141,7 +141,7 @@ class Restriction:
         return not self.user_ids and not self.group_names
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpacePermission:
     """A space-level grant of one operation to a user, a group or anonymous users."""
 
@@ -151,7 +151,7 @@ class SpacePermission:
     target: str = "space"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Someone an ACL clause can name: ``user:<id>``, ``group:<name>`` or ``anyone``."""
 
@@ -172,7 +172,7 @@ class Principal:
         return cls("user" if kind == "user" else "group", name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Acl:
     """Who may read something, in conjunctive normal form: every clause must admit the reader.
 
@@ -216,7 +216,7 @@ class Acl:
 DocumentType = Literal["page", "blogpost", "comment", "attachment", "upload"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Folder:
     """A RADEX folder: a node of the tree documents are filed in (``path`` like ``/ENG/Ops``)."""
 
@@ -228,7 +228,7 @@ class Folder:
     source_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """A document RADEX keeps: one Confluence page, blog post or uploaded file, keyed by
     (``source_id``, ``external_id``)."""
@@ -255,7 +255,7 @@ class Document:
     storage_key: str | None = None  # blob-store key of the raw storage-format body
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A piece of a document's Markdown sized for the embedder, with its breadcrumb."""
 
@@ -274,7 +274,7 @@ class Chunk:
         return f"{self.breadcrumb}\n\n{self.text}" if self.breadcrumb else self.text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchFilters:
     """Narrowing a search: each given field must match (folder paths include their subfolders)."""
 
@@ -285,7 +285,7 @@ class SearchFilters:
     updated_after: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One search result: a chunk the reader may see, with where it comes from."""
 
@@ -302,7 +302,7 @@ class Hit:
     updated_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """A source an answer cites as ``[n]``."""
 
@@ -315,7 +315,7 @@ class Citation:
     heading: str | None = None  # the section cited: a heading, or "Page 3" of a PDF
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
     """An answer to a question: text with ``[n]`` markers and the citations they refer to."""
 

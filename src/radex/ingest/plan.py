@@ -82,7 +82,7 @@ class ImportTarget:
         return f"({self.value}) and {kinds}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Selected:
     """A page in the selection, with what RADEX derived for it (its attachments and comments
     share its Acl, folder and breadcrumb)."""
