@@ -12,11 +12,12 @@ import asyncio
 import hashlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from radex.confluence.client import ConfluenceClient
+from radex.confluence.client import ConfluenceClient, Listing
 from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.errors import RadexError
 from radex.extract import Extraction, Limits
@@ -26,6 +27,7 @@ from radex.store import Store
 from radex.store.records import ItemOutcome, SourceRecord
 from radex.types import Attachment, Comment, ContentRef, Document, DocumentType
 
+T = TypeVar("T")
 Fail = Callable[[str, str, str], Awaitable[None]]
 Extractor = Callable[..., Extraction]  # ExtractWorker.extract or extract_in_subprocess
 ATTACHMENT_EXPAND = ("version", "container")
@@ -107,59 +109,55 @@ class Extras:
 
     # ---- listing --------------------------------------------------------------------------
 
-    async def _attachments(
+    def _attachments(
         self, target: ImportTarget, pages: Sequence[Selected]
     ) -> AsyncIterator[Attachment]:
-        with self.timings.timed("list"):
-            if target.kind == "space":
-                cql = f'space = "{target.value}" and type = attachment'
-                listing = self.client.search(cql, expand=ATTACHMENT_EXPAND)
-                found = []
-                try:
-                    found = [a async for a in listing if isinstance(a, Attachment)]
-                except RadexError as exc:
-                    await self._fail(target.value, "", f"listing its attachments: {exc}")
-                failures = listing.failures
-            else:
-                found, failures = [], []
-                for sel in pages:
-                    per_page = self.client.attachments(sel.page.id, kind=sel.page.kind)
-                    try:
-                        found.extend([a async for a in per_page])
-                    except RadexError as exc:
-                        await self._fail(sel.page.id, sel.page.title, f"its attachments: {exc}")
-                    failures.extend(per_page.failures)
-        for failure in failures:
-            await self._fail(failure.item_id or failure.position, "", failure.error)
-        for att in found:
-            yield att
+        return self._listed(
+            target,
+            pages,
+            "attachments",
+            Attachment,
+            lambda cql: self.client.search(
+                f"{cql} and type = attachment", expand=ATTACHMENT_EXPAND
+            ),
+            lambda sel: self.client.attachments(sel.page.id, kind=sel.page.kind),
+        )
 
-    async def _comments(
-        self, target: ImportTarget, pages: Sequence[Selected]
-    ) -> AsyncIterator[Comment]:
-        with self.timings.timed("list"):
-            if target.kind == "space":
-                cql = f'space = "{target.value}" and type = comment'
-                listing = self.client.search(cql, expand=COMMENT_EXPAND)
-                found = []
-                try:
-                    found = [c async for c in listing if isinstance(c, Comment)]
-                except RadexError as exc:
-                    await self._fail(target.value, "", f"listing its comments: {exc}")
-                failures = listing.failures
-            else:
-                found, failures = [], []
-                for sel in pages:
-                    per_page = self.client.footer_comments(sel.page.id, kind=sel.page.kind)
-                    try:
-                        found.extend([c async for c in per_page])
-                    except RadexError as exc:
-                        await self._fail(sel.page.id, sel.page.title, f"its comments: {exc}")
-                    failures.extend(per_page.failures)
-        for failure in failures:
-            await self._fail(failure.item_id or failure.position, "", failure.error)
-        for comment in found:
-            yield comment
+    def _comments(self, target: ImportTarget, pages: Sequence[Selected]) -> AsyncIterator[Comment]:
+        return self._listed(
+            target,
+            pages,
+            "comments",
+            Comment,
+            lambda cql: self.client.search(f"{cql} and type = comment", expand=COMMENT_EXPAND),
+            lambda sel: self.client.footer_comments(sel.page.id, kind=sel.page.kind),
+        )
+
+    async def _listed(
+        self,
+        target: ImportTarget,
+        pages: Sequence[Selected],
+        what: str,
+        kind: type[T],
+        by_cql: Callable[[str], Listing[Any]],
+        by_page: Callable[[Selected], Listing[Any]],
+    ) -> AsyncIterator[T]:
+        """Items as they arrive (never all in memory): one CQL listing for a space, else one
+        listing per page; a listing that fails is a failed item and the others go on."""
+        sources: Iterable[tuple[Listing[Any], str, str]]
+        if target.kind == "space":
+            sources = [(by_cql(f'space = "{target.value}"'), target.value, "")]
+        else:
+            sources = ((by_page(sel), sel.page.id, sel.page.title) for sel in pages)
+        for listing, item_id, title in sources:
+            try:
+                async for item in listing:
+                    if isinstance(item, kind):
+                        yield item
+            except RadexError as exc:
+                await self._fail(item_id, title, f"listing its {what}: {exc}")
+            for failure in listing.failures:
+                await self._fail(failure.item_id or failure.position, "", failure.error)
 
     # ---- one attachment / comment ---------------------------------------------------------
 
