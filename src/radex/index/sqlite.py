@@ -330,6 +330,7 @@ class SqliteIndex(SearchIndex):
         with self._db_lock:
             self._db.execute("BEGIN")
             try:
+                self._db.execute("SELECT 1 FROM schema_version").fetchall()  # snapshot taken
                 version = self._data_version()
                 if version != resident.version:
                     resident = self._memory = Resident.read(self._db, version)
@@ -344,10 +345,15 @@ class SqliteIndex(SearchIndex):
         any other connection (``PRAGMA data_version``).
         """
         with self._db_lock:
-            state = (self._generation, self._data_version())
-            if state != self._docs_state or len(self._docs) > _DOC_CACHE:
-                self._docs, self._docs_state = {}, state
-            return schema.fetch(self._db, chunk_ids, self._docs)
+            self._db.execute("BEGIN")  # the chunks and the cache's version: one snapshot
+            try:
+                self._db.execute("SELECT 1 FROM schema_version").fetchall()
+                state = (self._generation, self._data_version())
+                if state != self._docs_state or len(self._docs) > _DOC_CACHE:
+                    self._docs, self._docs_state = {}, state
+                return schema.fetch(self._db, chunk_ids, self._docs)
+            finally:
+                self._db.execute("COMMIT")
 
     def _data_version(self) -> int:
         """Changes whenever another connection commits to the file (caller holds the lock)."""

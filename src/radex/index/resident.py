@@ -1,0 +1,114 @@
+"""The SQLite index's in-memory side: what both search legs read instead of SQL.
+
+A :class:`Resident` holds, as of one ``PRAGMA data_version`` of the file, every document's
+interned Acl (``DocTable`` + ``AclTable``), one ``VectorSet`` per embedding model and the
+keyword ``Lexicon``, each loaded on first use and then kept in step with this process's
+writes. Callers hold the index's memory lock, and its connection lock while reading.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import numpy as np
+
+from radex.index import schema
+from radex.index.lexicon import Lexicon
+from radex.index.memory import CLOSED, AclTable, Bools, DocTable, Floats, VectorSet
+
+
+class Resident:
+    """Documents' Acls, per-model vectors and the lexicon of one SQLite index file."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.acls = AclTable()
+        self.docs = DocTable()
+        self.sets: dict[str, VectorSet] = {}
+        self.lexicon: Lexicon | None = None
+
+    @classmethod
+    def read(cls, db: sqlite3.Connection, version: int) -> Resident:
+        """Every document and its Acl (the caller holds a read transaction)."""
+        resident = cls(version)
+        for (document_id,) in db.execute("SELECT document_id FROM documents"):
+            resident.docs.index(document_id)
+        for document_id, rows in schema.acl_rows_of(db).items():
+            resident.set_acl(document_id, rows)
+        return resident
+
+    def load_vectors(self, db: sqlite3.Connection, model_id: str) -> VectorSet:
+        """Every vector of ``model_id`` in one matrix (remembered once the model has some)."""
+        row = db.execute(
+            "SELECT dim FROM chunks WHERE model_id = ? LIMIT 1", (model_id,)
+        ).fetchone()
+        vectors = VectorSet(int(row[0]) if row else 1)
+        if row is None:
+            return vectors  # not remembered: the model may appear with the next write
+        by_doc: dict[str, tuple[list[str], list[bytes]]] = {}
+        for chunk_id, document_id, blob in db.execute(
+            "SELECT chunk_id, document_id, vector FROM chunks WHERE model_id = ? ORDER BY id",
+            (model_id,),
+        ):
+            ids, blobs = by_doc.setdefault(document_id, ([], []))
+            ids.append(chunk_id)
+            blobs.append(blob)
+        for document_id, (ids, blobs) in by_doc.items():
+            matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, vectors.dim)
+            vectors.add(self.docs.index(document_id), ids, matrix)
+        self.sets[model_id] = vectors
+        return vectors
+
+    def load_lexicon(self, db: sqlite3.Connection) -> Lexicon:
+        """Every chunk's terms (raises OverflowError when they are too many to hold)."""
+        lexicon = Lexicon()
+        lexicon.load(schema.lexicon_rows(db, self.docs.index))
+        self.lexicon = lexicon
+        return lexicon
+
+    def set_acl(self, document_id: str, rows: Sequence[Sequence[str]]) -> None:
+        """Record a document's Acl (stored clause rows), adding the document when new."""
+        self.docs.set_acl(self.docs.index(document_id), self.acls.intern_rows(rows))
+
+    def forget(self, document_id: str) -> None:
+        """Drop a document's vectors and terms and close its Acl."""
+        slot = self.docs.get(document_id)
+        if slot is None:
+            return
+        self.docs.set_acl(slot, CLOSED)
+        for vectors in self.sets.values():
+            vectors.remove(slot)
+        if self.lexicon is not None:
+            self.lexicon.remove(slot)
+
+    def put(
+        self,
+        document_id: str,
+        acl_rows: Sequence[Sequence[str]],
+        model_id: str,
+        chunk_ids: Sequence[str],
+        vectors: Floats | None,
+        bodies: Sequence[tuple[str, str]],
+        title: str,
+    ) -> None:
+        """A document's new Acl, vectors and terms, replacing what it had.
+
+        Raises OverflowError (the lexicon dropped, the rest done) when the lexicon is full.
+        """
+        self.forget(document_id)
+        self.set_acl(document_id, acl_rows)
+        slot = self.docs.index(document_id)
+        found = self.sets.get(model_id)
+        if found is not None and vectors is not None:
+            found.add(slot, chunk_ids, vectors)
+        if self.lexicon is not None:
+            try:
+                self.lexicon.add(slot, chunk_ids, bodies, title)
+            except OverflowError:
+                self.lexicon = None
+                raise
+
+    def admitted(self, keys: frozenset[str]) -> Bools:
+        """Per document, whether its Acl admits a reader holding the principals ``keys``."""
+        return self.docs.admitted(self.acls.admitted(keys))
