@@ -1,12 +1,14 @@
 """Text to index terms the way FTS5's ``porter unicode61`` tokenizer does it.
 
 ``unicode61`` (default options) splits on every character outside the Unicode categories
-L*, N* and Co (ASCII: only ``[0-9A-Za-z]`` are token characters, so ``_``, ``-`` and ``.``
+L*, N*, Co and unassigned (ASCII: only ``[0-9A-Za-z]`` are token characters, so ``_``, ``-``, ``.``
 split), lets a combining diacritic continue a token it did not start, lower-cases, and
 removes a single diacritic from a Latin letter (``remove_diacritics=1``: ``é`` → ``e``, a
 letter with two diacritics keeps them). ``porter`` then stems each token
 (:mod:`radex.index.porter`). Per-character and per-word results are cached, so the cost is
-one regex scan and a dictionary look-up per word.
+one regex scan and a dictionary look-up per word. Python's Unicode database is newer than
+SQLite's tables: characters added since may split or fold differently (tests compare with
+FTS5 on English, Latin, Greek and Cyrillic text).
 """
 
 from __future__ import annotations
