@@ -14,63 +14,12 @@ from datetime import UTC, datetime
 from typing import Final
 
 from radex.errors import InputError
+from radex.text import STOP_WORDS as COMMON_STOP_WORDS
 from radex.types import SearchFilters
 
 MAX_TERMS: Final = 32
 _WORD: Final = re.compile(r"\w+")
-STOP_WORDS: Final = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "should",
-        "that",
-        "the",
-        "their",
-        "them",
-        "there",
-        "these",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-    }
-)
+STOP_WORDS: Final = COMMON_STOP_WORDS | {"if"}
 
 Params = list[str | float | int]
 
