@@ -3,7 +3,9 @@ the importing process at two space sizes.
 
 The emulator runs in its own process (``radex emulator serve --pages N``), so its memory and
 CPU are not the importer's. Each import runs in a fresh child process with an empty RADEX home,
-which reports its own peak RSS (``VmHWM``).
+which reports its own peak RSS (``VmHWM``), and its RSS before the import, when the listing is
+done and when the diff is done (seen through the import's ``Progress``), so that the growth can
+be told apart by phase; with the hashing embedder, also how many entries its feature cache holds.
 
 Run: ``.venv/bin/python -m bench.bench_import [--pages 2000] [--embedder minilm|hashing]
 [--rss 1000,10000] [--rss-embedder hashing|minilm]``.
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 TOKEN = "bench-token"
+PHASES = ("start", "listed", "diffed")  # where the child notes its RSS
 
 
 def _free_port() -> int:
@@ -49,14 +52,37 @@ def emulator(pages: int, latency_ms: float) -> Iterator[str]:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
                 break
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"emulator did not start: {proc.stderr.read() if proc.stderr else ''}"
-                )
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                raise RuntimeError(f"emulator did not start: {err}")
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}/wiki"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _status_mb(field: str) -> float:
+    """A ``/proc/self/status`` figure (``VmRSS``, ``VmHWM``, ...) in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+class _PhaseRss:
+    """An import Progress that notes the RSS when the listing and the diff are done (the
+    importer sets the ``listed`` total after the listing, ``fetched`` after the diff)."""
+
+    def __init__(self) -> None:
+        self.rss: dict[str, float] = {}
+
+    def total(self, stage: str, total: int) -> None:
+        key = {"listed": "listed", "fetched": "diffed"}.get(stage)
+        if key is not None and key not in self.rss:
+            self.rss[key] = _status_mb("VmRSS")
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        pass
 
 
 def child(url: str, home: str, embedder: str) -> dict[str, Any]:
@@ -68,21 +94,27 @@ def child(url: str, home: str, embedder: str) -> dict[str, Any]:
 
     svc = build(Settings(home=Path(home), embedder=embedder))  # type: ignore[arg-type]
     svc.embedder.embed_query("warm up")  # load the model before the clock starts
+    phases = _PhaseRss()
 
     async def go() -> dict[str, Any]:
         source = await svc.sources.connect("bench", url, ApiToken("admin@example.com", TOKEN))
         async with svc.sources.open(source) as client:
+            phases.rss["start"] = _status_mb("VmRSS")
             started = time.perf_counter()
-            report = await svc.importer(source, client).run(ImportTarget.space("ENG"))
+            importer = svc.importer(source, client, progress=phases)
+            report = await importer.run(ImportTarget.space("ENG"))
             wall = time.perf_counter() - started
         return {"wall": wall, "counts": dict(report.run.counts), "timings": report.timings,
                 "failures": len(report.failures)}  # fmt: skip
 
     figures = asyncio.run(go())
     svc.close()
-    status = Path("/proc/self/status").read_text()
-    hwm = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
-    figures["peak_rss_mb"] = int(hwm.split()[1]) / 1024
+    figures["peak_rss_mb"] = _status_mb("VmHWM")
+    figures["phase_rss_mb"] = phases.rss
+    if embedder == "hashing":  # its feature cache grows with the vocabulary, up to its maxsize
+        from radex.embed import hashing
+
+        figures["hash_cache"] = hashing._bucket.cache_info().currsize
     return figures
 
 
@@ -131,11 +163,17 @@ def main() -> None:
                 rows.append((n, run_import(url, args.rss_embedder)))
         base = rows[0][1]["peak_rss_mb"]
         print(f"\nPeak RSS of the importing process ({args.rss_embedder} embedder)")
-        print("| pages | chunks | wall (s) | peak RSS (MB) | vs smallest |")
-        print("|---:|---:|---:|---:|---:|")
+        print("| pages | chunks | wall (s) | RSS at start / listed / diffed (MB) "
+              "| peak RSS (MB) | vs smallest |")  # fmt: skip
+        print("|---:|---:|---:|---:|---:|---:|")
         for n, f in rows:
-            print(f"| {n} | {f['counts']['chunks']} | {f['wall']:.1f} | {f['peak_rss_mb']:.0f} "
-                  f"| {f['peak_rss_mb'] / base:.2f}× |")  # fmt: skip
+            ph = f["phase_rss_mb"]
+            at = " / ".join(f"{ph[k]:.0f}" if k in ph else "–" for k in PHASES)
+            print(f"| {n} | {f['counts']['chunks']} | {f['wall']:.1f} | {at} "
+                  f"| {f['peak_rss_mb']:.0f} | {f['peak_rss_mb'] / base:.2f}× |")  # fmt: skip
+        if all("hash_cache" in f for _, f in rows):
+            cached = ", ".join(f"{n}: {f['hash_cache']:,}" for n, f in rows)
+            print(f"\nHashing embedder feature-cache entries at the end ({cached})")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@ into :class:`Services`. The only reader of Settings."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import httpx
@@ -12,19 +13,28 @@ import httpx
 from radex.blobs import BlobStore, LocalBlobStore
 from radex.config import Settings
 from radex.confluence.client import ConfluenceClient
+from radex.confluence.client.limiter import LimitConfig
 from radex.embed import Embedder
-from radex.extract import Limits
+from radex.extract import ExtractWorker, Limits
 from radex.index import SearchIndex, SqliteIndex
 from radex.ingest.importer import Importer
+from radex.ingest.permissions import PermissionRefresh
 from radex.ingest.progress import Progress
 from radex.ingest.sources import Sources
 from radex.ingest.uploads import Uploader, owner_principal
 from radex.llm import Answerer, ExtractiveAnswerer
 from radex.search.retriever import Retriever
+from radex.security.live import LiveCheck
+from radex.security.readers import reader_for
 from radex.security.vault import CredentialVault, load_vault
 from radex.store import Store
 from radex.store.records import SourceRecord
-from radex.types import Answer, Hit, Principal, SearchFilters
+from radex.types import Answer, Document, Folder, Hit, Principal, Reader, SearchFilters
+
+UNVERIFIED_NOTE = (
+    "Some sources were left out: Confluence could not be reached to confirm you may still read"
+    " them (set RADEX_LIVE_PERMISSION_CHECK=false to answer from RADEX's last permission sync)."
+)
 
 
 @dataclass
@@ -86,7 +96,15 @@ class Services:
             max_page_chars=self.settings.max_page_chars,
             limits=self.limits,
             progress=progress,
+            extract_worker=self.extract_worker,
+            owner=self.settings.local_user,
         )
+
+    @cached_property
+    def extract_worker(self) -> ExtractWorker:
+        """The child process attachments and uploads are extracted in (started on first use,
+        shared by every import of this process, stopped by :meth:`close`)."""
+        return ExtractWorker()
 
     def uploader(self, progress: Progress | None = None) -> Uploader:
         """Uploads into RADEX folders as the local user."""
@@ -101,26 +119,151 @@ class Services:
         )
 
     def principals(self, sources: Iterable[SourceRecord] | None = None) -> set[Principal]:
-        """Who the local user is: their RADEX identity and the Confluence identities of the
-        connected sources."""
+        """Who the operator is: their RADEX identity and the (source-scoped) Confluence
+        identities of the connected sources' credentials."""
         chosen = self.store.sources() if sources is None else sources
-        found = {Principal.parse(p) for s in chosen for p in s.principals}
+        found = {Principal.parse(p).scoped(s.id) for s in chosen for p in s.principals}
         return found | {owner_principal(self.settings.local_user)}
 
-    def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
-        """Hits the local user may read."""
-        return self.retriever.search(query, self.principals(), filters or SearchFilters(), k=k)
+    def operator(self) -> Reader:
+        """The person at this machine (no ``--as``): they read what the connected sources'
+        credentials may read in Confluence, in every folder, plus what their own RADEX account
+        (``RADEX_LOCAL_USER``, when registered) may read."""
+        sources = self.store.sources()
+        principals = set(self.principals(sources))
+        admin = False
+        if self.store.find_user(self.settings.local_user) is not None:
+            mine = reader_for(self.store, self.settings.local_user)
+            principals |= mine.principals
+            admin = mine.admin
+        identities = tuple((s.id, s.account_id) for s in sources if s.account_id)
+        return Reader(self.settings.local_user, frozenset(principals), None, identities, admin)
 
-    def ask(self, question: str, *, k: int = 8, filters: SearchFilters | None = None) -> Answer:
-        """A cited answer from what the local user may read."""
-        return self.answerer.answer(question, self.search(question, k=k, filters=filters))
+    def reader(self, name: str | None = None) -> Reader:
+        """The RADEX user ``name`` as a reader (``None``: the operator)."""
+        return self.operator() if name is None else reader_for(self.store, name)
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        reader: Reader | None = None,
+    ) -> list[Hit]:
+        """Hits the reader (default: the operator) may read."""
+        who = reader or self.operator()
+        narrowed = replace(filters or SearchFilters(), granted_folders=who.folders)
+        return self.retriever.search(query, who.principals, narrowed, k=k)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int = 8,
+        filters: SearchFilters | None = None,
+        reader: Reader | None = None,
+    ) -> Answer:
+        """A cited answer from what the reader (default: the operator) may read."""
+        return asyncio.run(self.ask_async(question, k=k, filters=filters, reader=reader))
+
+    async def ask_async(
+        self,
+        question: str,
+        *,
+        k: int = 8,
+        filters: SearchFilters | None = None,
+        reader: Reader | None = None,
+    ) -> Answer:
+        """A cited answer; with the live check on, every cited page is confirmed with
+        Confluence first, and the answer is composed again without any it refuses."""
+        who = reader if reader is not None else await asyncio.to_thread(self.operator)
+        hits = await asyncio.to_thread(self.search, question, k=k, filters=filters, reader=who)
+        answer = self.answerer.answer(question, hits)
+        if not self.settings.live_permission_check:
+            return answer
+        checked: set[str] = set()
+        unverified = False
+        while answer.citations:
+            fresh = [c.document_id for c in answer.citations if c.document_id not in checked]
+            if not fresh:
+                break
+            verdict = await self.live.verdict(who, fresh)
+            checked.update(fresh)
+            unverified = unverified or bool(verdict.unverified)
+            if not verdict.denied:
+                break
+            hits = [h for h in hits if h.document_id not in verdict.denied]
+            answer = self.answerer.answer(question, hits)
+        if unverified:
+            answer = replace(answer, notes=(*answer.notes, UNVERIFIED_NOTE))
+        return answer
+
+    @cached_property
+    def live(self) -> LiveCheck:
+        """The live permission re-check against Confluence."""
+        return LiveCheck(self.store, self.sources.open)
+
+    def documents(
+        self, *, space_key: str | None = None, reader: Reader | None = None
+    ) -> list[Document]:
+        """The documents the reader (default: the operator) may read."""
+        who = reader or self.operator()
+        paths = {f.id: f.path for f in self.store.folders()}
+        return [
+            d
+            for d in self.store.documents(space_key=space_key)
+            if d.acl.admits(who.principals) and who.opens(paths.get(d.folder_id or ""))
+        ]
+
+    def folders(self, reader: Reader | None = None) -> list[Folder]:
+        """The folders the reader's grants open that hold something they may read (a folder
+        mirroring a Confluence page is shown only to readers of some document in it)."""
+        who = reader or self.operator()
+        rows = [f for f in self.store.folders() if who.opens(f.path)]
+        if who.folders is None and who.admin:
+            return rows
+        paths = {f.id: f.path for f in rows}
+        used = {paths[d.folder_id] for d in self.documents(reader=who) if d.folder_id in paths}
+        return [
+            f
+            for f in rows
+            if f.source_id is None or any(p == f.path or p.startswith(f.path + "/") for p in used)
+        ]
+
+    def disconnect(self, name: str) -> int:
+        """Remove a source with every document imported from it (store and index) and the
+        folders its imports made that are left empty; returns how many documents went."""
+        source = self.store.source(name)
+        gone = 0
+        for doc in list(self.store.documents(source_id=source.id)):
+            self.index.delete_document(doc.id)
+            self.store.delete_document(doc.id)
+            gone += 1
+        self.store.delete_empty_folders(source.id)
+        self.store.remove_source(source.id)
+        return gone
+
+    def permission_refresh(
+        self, source: SourceRecord, client: ConfluenceClient
+    ) -> PermissionRefresh:
+        """A permission refresh for one source, using an open client."""
+        return PermissionRefresh(store=self.store, index=self.index, source=source, client=client)
 
     def close(self) -> None:
         """Release files and connections."""
         if not self._closed:
             self._closed = True
+            if "extract_worker" in self.__dict__:
+                self.extract_worker.close()
             self.index.close()
             self.store.close()
+
+
+def limits_of(cfg: Settings) -> LimitConfig:
+    """How hard RADEX drives each Confluence site (``RADEX_CONFLUENCE_RATE`` requests/s)."""
+    rate = cfg.confluence_rate
+    return LimitConfig(rate=rate, burst=max(1, min(int(rate), 100)))
 
 
 def build(
@@ -132,11 +275,14 @@ def build(
     store = Store.open(cfg.resolved_database_url)
     secret = cfg.secret_key.get_secret_value() if cfg.secret_key else None
     vault = load_vault(secret, cfg.key_file)
+    index = SqliteIndex(cfg.resolved_index_path)
+    if index.acls_stale():  # an upgrade dropped the index's Acls: send them again
+        index.resync_acls((d.id, d.acl) for d in store.documents())
     return Services(
         settings=cfg,
         store=store,
         blobs=LocalBlobStore(cfg.resolved_blob_dir),
         vault=vault,
-        index=SqliteIndex(cfg.resolved_index_path),
-        sources=Sources(store, vault, transport=transport),
+        index=index,
+        sources=Sources(store, vault, transport=transport, limits=limits_of(cfg)),
     )

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     )  # per attachment or uploaded file
     extract_timeout_s: float = Field(default=60.0, gt=0)
     local_user: str = Field(default_factory=getpass.getuser)  # who uploads and reads locally
+    live_permission_check: bool = True  # re-check cited pages with Confluence before answering
+    confluence_rate: float = Field(default=20.0, gt=0, le=10_000)  # requests/s per site
 
     @field_validator("home", mode="after")
     @classmethod

@@ -15,7 +15,8 @@ Deployment = Literal["cloud", "dc"]
 ContentKind = Literal["page", "blogpost", "comment", "attachment", "folder"]
 ContentStatus = Literal["current", "archived", "trashed", "draft", "deleted", "historical"]
 PermissionOp = Literal["read", "update"]
-PrincipalKind = Literal["user", "group", "anyone"]
+PrincipalKind = Literal["user", "group", "anyone", "role"]
+PrincipalSource = Literal["user", "group", "anyone"]  # who Confluence itself can name
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ class Restriction:
 class SpacePermission:
     """A space-level grant of one operation to a user, a group or anonymous users."""
 
-    principal: PrincipalKind
+    principal: PrincipalSource
     principal_id: str | None
     operation: str  # e.g. "read" (VIEW), "create", "administer"
     target: str = "space"
@@ -153,7 +154,13 @@ class SpacePermission:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Someone an ACL clause can name: ``user:<id>``, ``group:<name>`` or ``anyone``."""
+    """Someone an ACL clause can name: ``user:<id>``, ``group:<name>``, ``role:<role>`` (a RADEX
+    role, e.g. ``role:admin``) or ``anyone``.
+
+    Confluence identities are scoped by the source they come from (``user:<source id>:<accountId>``,
+    ``group:<source id>:<name>``, see :meth:`of_source`), so a group of one site never opens
+    another site's pages; RADEX's own users and groups use the scope ``radex``.
+    """
 
     kind: PrincipalKind
     name: str = ""
@@ -163,13 +170,60 @@ class Principal:
 
     @classmethod
     def parse(cls, text: str) -> Principal:
-        """The principal written as ``user:<id>``, ``group:<name>`` or ``anyone``."""
+        """The principal written as ``user:<id>``, ``group:<name>``, ``role:<r>`` or ``anyone``."""
         if text == "anyone":
             return cls("anyone")
         kind, sep, name = text.partition(":")
-        if not sep or not name or kind not in ("user", "group"):
-            raise ValueError(f"'{text}' is not a principal (user:<id>, group:<name> or anyone)")
-        return cls("user" if kind == "user" else "group", name)
+        if not sep or not name or kind not in ("user", "group", "role"):
+            raise ValueError(
+                f"'{text}' is not a principal (user:<id>, group:<name>, role:<role> or anyone)"
+            )
+        return cls("user" if kind == "user" else "group" if kind == "group" else "role", name)
+
+    @classmethod
+    def of_source(cls, kind: Literal["user", "group"], source_id: str, name: str) -> Principal:
+        """A Confluence user or group of one source (``user:<source id>:<accountId>``)."""
+        return cls(kind, f"{source_id}:{name}")
+
+    def scoped(self, source_id: str) -> Principal:
+        """This Confluence principal scoped to a source (``anyone`` and roles stay as they are)."""
+        if self.kind in ("user", "group"):
+            return Principal(self.kind, f"{source_id}:{self.name}")
+        return self
+
+
+ADMINS = Principal("role", "admin")
+"""RADEX administrators: the only readers of content whose permissions could not be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who is reading: the principals Acls are checked against, the RADEX folders their grants
+    open (``None`` = every folder), and their Confluence identity per source (for live checks)."""
+
+    name: str
+    principals: frozenset[Principal]
+    folders: tuple[str, ...] | None = None
+    identities: tuple[tuple[str, str], ...] = ()  # (source id, accountId / userKey)
+    admin: bool = False
+
+    def identity(self, source_id: str) -> str | None:
+        """The reader's Confluence identity on a source, when linked."""
+        return next((ident for sid, ident in self.identities if sid == source_id), None)
+
+    def opens(self, folder_path: str | None) -> bool:
+        """Whether the reader's folder grants open a folder (paths include their subfolders)."""
+        if self.folders is None:
+            return True
+        if folder_path is None:
+            return False
+        return any(folder_within(folder_path, granted) for granted in self.folders)
+
+
+def folder_within(path: str, top: str) -> bool:
+    """Whether folder ``path`` is ``top`` or below it (``/`` holds everything)."""
+    top = top.rstrip("/")
+    return top == "" or path == top or path.startswith(top + "/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +337,7 @@ class SearchFilters:
     labels: tuple[str, ...] = ()
     author_ids: tuple[str, ...] = ()
     updated_after: datetime | None = None
+    granted_folders: tuple[str, ...] | None = None  # the reader's folder grants (None = all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,3 +378,4 @@ class Answer:
     text: str
     citations: tuple[Citation, ...] = ()
     found: bool = True  # False when nothing the reader may see matched
+    notes: tuple[str, ...] = ()  # e.g. that Confluence could not confirm some permissions

@@ -63,12 +63,34 @@ def test_schema_wal_and_version(tmp_path: Path) -> None:
     SqliteIndex(path).close()
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
     db.execute("UPDATE schema_version SET version = 99")
     db.commit()
     db.close()
     with pytest.raises(InputError, match="schema version 99"):
         SqliteIndex(path)
+
+
+def test_a_version_1_index_drops_its_unscoped_acls_until_they_are_resent(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    index = SqliteIndex(path)
+    put(index, "pub", ["the deployment runbook"])
+    index.close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE schema_version SET version = 1")  # as RADEX before scoped principals
+    db.execute("DELETE FROM index_meta")
+    db.commit()
+    db.close()
+    index = SqliteIndex(path)
+    try:
+        assert index.acls_stale()
+        assert both(index, "deployment runbook", [ALICE, ANYONE]) == (set(), set())  # closed
+        assert index.resync_acls([("pub", Acl.public())]) == 1
+        assert not index.acls_stale()
+        assert both(index, "deployment runbook", [ALICE]) == ({"pub"}, {"pub"})
+    finally:
+        index.close()
+    assert not SqliteIndex(path).acls_stale()
 
 
 def test_acl_prefilter_in_both_legs(index: SqliteIndex) -> None:

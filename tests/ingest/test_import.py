@@ -165,8 +165,17 @@ def test_restrictions_become_the_acl(svc: Services, site: tuple[Emulator, str]) 
     run(svc, source, ImportTarget.space("ENG"))
     docs = pages(svc, "ENG")
     glass = docs["Break-glass access"]  # restricted to security-leads, under "security"
-    engineer = {Principal("user", "someone"), Principal("group", "engineering")}
-    lead = engineer | {Principal("group", "security"), Principal("group", "security-leads")}
+    scoped = source.id
+    engineer = {
+        Principal.of_source("user", scoped, "someone"),
+        Principal.of_source("group", scoped, "engineering"),
+    }
+    lead = engineer | {
+        Principal.of_source("group", scoped, "security"),
+        Principal.of_source("group", scoped, "security-leads"),
+    }
+    elsewhere = {Principal("group", g) for g in ("engineering", "security", "security-leads")}
+    assert not glass.acl.admits(elsewhere)  # the same group names, unscoped: not this site's
     assert not glass.acl.admits(engineer)
     assert glass.acl.admits(lead)
     assert docs["Rollback procedure"].acl.admits(engineer)

@@ -217,3 +217,46 @@ def test_plain_skipping_patterns_that_cannot_match_changes_nothing(pieces: list[
     for _, pattern, replacement in _STRIP:  # every pattern, unconditionally
         expected = pattern.sub(replacement, expected)
     assert plain(markdown) == re.sub(r"\s+", " ", expected).strip(" ·")
+
+
+def reference_snippet(text: str, terms: Sequence[str], size: int = 240) -> str:
+    """The snippet as first written: one case-insensitive regex, a quadratic window."""
+    text = plain(text)
+    if len(text) <= size:
+        return text
+    start = 0
+    stems = sorted({t[:5] for t in terms if t}, key=lambda t: (-len(t), t))
+    if stems:
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE)
+        hits = [(m.start(), m.group(0).lower()) for m in pattern.finditer(text)]
+        best, left = 0, 0
+        for right, (pos, _) in enumerate(hits):
+            while hits[left][0] < pos - (size - 40):
+                left += 1
+            distinct = len({t for _, t in hits[left : right + 1]})
+            if distinct > best:
+                best, start = distinct, max(0, hits[left][0] - 40)
+    start = min(start, len(text) - size)
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 30 else start
+    end = start + size
+    if end < len(text):
+        space = text.rfind(" ", start + size - 30, end)
+        end = space if space > start else end
+    return ("…" if start > 0 else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+WORD_LIST = (  # noqa: SIM905 (a word list)
+    "a an alpha Alpha ALPHABET beta betamax gamma x_1 x1 café CAFÉ İstanbul ſtar Kelvin"
+    " straße the, (alpha) alpha-beta 42 — ∑ \u212aelvin kelvin"
+).split()
+SNIPPET_WORDS = st.sampled_from(WORD_LIST)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SNIPPET_WORDS, max_size=120), st.lists(SNIPPET_WORDS, max_size=4))
+def test_snippet_is_the_same_as_first_written(words: list[str], query: list[str]) -> None:
+    text = " ".join(words)
+    terms = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", " ".join(query))))
+    assert snippet(text, terms) == reference_snippet(text, terms)

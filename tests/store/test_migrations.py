@@ -23,6 +23,13 @@ TABLES = {
     "embeddings",
     "imports",
     "import_items",
+    "users",
+    "groups",
+    "group_members",
+    "folder_grants",
+    "identity_links",
+    "source_memberships",
+    "group_syncs",
 }
 
 

@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from radex import __version__
+from radex.cli import access as _access  # noqa: F401  (registers `radex permissions`)
 from radex.cli import demo as _demo  # noqa: F401  (registers `radex demo`)
 from radex.cli import kb as _kb  # noqa: F401  (registers the knowledge-base commands)
+from radex.cli import people as _people  # noqa: F401  (registers users, groups, grants)
 from radex.cli.common import app, err, translate_errors
 from radex.errors import InputError
 

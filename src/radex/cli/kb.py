@@ -269,6 +269,8 @@ def run_import(
         typer.echo(f"{target.kind} {target.value}: nothing you can read is there; nothing imported")
         return
     typer.echo(f"imported {target.kind} {target.value} in {elapsed:.1f} s: {summary(report)}")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning[/] {warning}", highlight=False)
     for item_id, title, reason in report.failures:
         err.print(f"[red]failed[/] {item_id} {title!r}: {reason}", highlight=False)
     if report.failures:
@@ -384,6 +386,7 @@ def answer_data(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "answer": answer.text,
         "found": answer.found,
+        "notes": list(answer.notes),
         "citations": [{**asdict(c), "updated_at": _when(c.updated_at)} for c in answer.citations],
     }
 
@@ -391,6 +394,10 @@ def answer_data(answer: Answer) -> dict[str, Any]:
 SpaceFilter = Annotated[list[str] | None, typer.Option("--space", help="Only these spaces.")]
 LabelFilter = Annotated[list[str] | None, typer.Option("--label", help="Only with these labels.")]
 FolderFilter = Annotated[str | None, typer.Option("--folder", help="Only in this folder.")]
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="Read as this RADEX user: show exactly what they may read."),
+]
 
 
 @app.command()
@@ -401,11 +408,13 @@ def search(
     space: SpaceFilter = None,
     label: LabelFilter = None,
     folder: FolderFilter = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Hybrid search over what you may read."""
     with services() as svc:
-        hits = svc.search(query, k=k, filters=_filters(space, label, folder))
+        reader = svc.reader(as_user)
+        hits = svc.search(query, k=k, filters=_filters(space, label, folder), reader=reader)
     if as_json:
         _print_json([hit_data(h) for h in hits])
         return
@@ -419,6 +428,8 @@ def search(
 def print_answer(answer: Answer) -> None:
     """An answer and its sources, as text."""
     typer.echo(answer.text)
+    for note in answer.notes:
+        typer.echo(f"\nNote: {note}")
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:
@@ -434,11 +445,13 @@ def ask(
     space: SpaceFilter = None,
     label: LabelFilter = None,
     folder: FolderFilter = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from what you may read, with citations."""
     with services() as svc:
-        answer = svc.ask(question, filters=_filters(space, label, folder))
+        reader = svc.reader(as_user)
+        answer = svc.ask(question, filters=_filters(space, label, folder), reader=reader)
     if as_json:
         _print_json(answer_data(answer))
     else:
@@ -450,10 +463,10 @@ def ask(
 
 @app.command()
 @translate_errors
-def folders(as_json: JsonOpt = False) -> None:
-    """List RADEX folders."""
+def folders(as_user: AsOpt = None, as_json: JsonOpt = False) -> None:
+    """List the RADEX folders you may open."""
     with services() as svc:
-        rows = svc.store.folders()
+        rows = svc.folders(svc.reader(as_user))
     if as_json:
         _print_json([{"id": f.id, "path": f.path, "name": f.name} for f in rows])
         return
@@ -465,10 +478,12 @@ def folders(as_json: JsonOpt = False) -> None:
 @translate_errors
 def documents(
     space: Annotated[str | None, typer.Option("--space", help="Only this space.")] = None,
+    as_user: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List imported documents."""
+    """List the imported documents you may read."""
     with services() as svc:
+        reader = svc.reader(as_user)
         rows = [
             {
                 "id": d.id,
@@ -481,7 +496,7 @@ def documents(
                 "labels": list(d.labels),
                 "updated_at": _when(d.updated_at),
             }
-            for d in svc.store.documents(space_key=space)
+            for d in svc.documents(space_key=space, reader=reader)
         ]
     if as_json:
         _print_json(rows)

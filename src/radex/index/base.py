@@ -7,7 +7,7 @@ ranking, so neither leg can return, or be crowded out by, a chunk the reader may
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -104,3 +104,16 @@ class SearchIndex(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the index's resources."""
+
+    def acls_stale(self) -> bool:
+        """Whether an upgrade dropped the documents' Acls (every document fails closed until
+        :meth:`resync_acls` sends them again)."""
+        return False
+
+    def resync_acls(self, acls: Iterable[tuple[str, Acl]]) -> int:
+        """Set every document's Acl from the system of record; returns how many were set."""
+        n = 0
+        for document_id, acl in acls:
+            self.update_acl(document_id, acl)
+            n += 1
+        return n

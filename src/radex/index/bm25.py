@@ -2,7 +2,8 @@
 
 Each query phrase arrives scored (:data:`Scored`: its rows, its contribution to each, its
 idf). :func:`best` sums them per row, drops rows outside the reader's mask, and keeps the
-``k`` best, ties to the lower (older) row, as FTS5 orders ``rank, rowid``.
+``k`` best, ties to the lower (older) row, as FTS5 orders ``rank, rowid``. Given the few rows
+a reader may see, it looks them up in each phrase's list instead of summing the lists.
 """
 
 from __future__ import annotations
@@ -25,10 +26,19 @@ Scored = tuple[Ints, Float64s, float]
 """A phrase's rows (ascending), its BM25 contribution to each, and its idf."""
 
 
-def best(found: Sequence[Scored], mask: Bools, k: int) -> tuple[Ints, Float64s]:
-    """The ``k`` best rows allowed by ``mask`` and their summed scores, best first."""
-    top = _skipping_common(found, mask, k)
-    rows, scores = top if top is not None else summed(found, mask)
+def best(
+    found: Sequence[Scored], mask: Bools, k: int, allowed: Ints | None = None
+) -> tuple[Ints, Float64s]:
+    """The ``k`` best rows allowed by ``mask`` and their summed scores, best first.
+
+    ``allowed``, when given, lists the rows ``mask`` allows (ascending): they are looked up in
+    each phrase's rows rather than the phrases' rows summed (cheaper when they are few).
+    """
+    if allowed is not None:
+        rows, scores = looked_up(found, allowed)
+    else:
+        top = _skipping_common(found, mask, k)
+        rows, scores = top if top is not None else summed(found, mask)
     if len(rows) > k:
         keep = np.argpartition(-scores, k - 1)[:k]
         rows, scores = rows[keep], scores[keep]
@@ -49,6 +59,20 @@ def summed(found: Sequence[Scored], mask: Bools) -> tuple[Ints, Float64s]:
     )
     rows = np.flatnonzero((total > 0) & mask).astype(np.int32)
     return rows, np.take(total, rows)
+
+
+def looked_up(found: Sequence[Scored], allowed: Ints) -> tuple[Ints, Float64s]:
+    """The ``allowed`` rows (ascending) any phrase matched, with their summed scores (added
+    in phrase order, as :func:`summed` adds them)."""
+    total = np.zeros(len(allowed), dtype=np.float64)
+    for rows, scores, _ in found:
+        if not len(rows):
+            continue
+        at = np.minimum(np.searchsorted(rows, allowed), len(rows) - 1)
+        hit = np.take(rows, at) == allowed
+        total[hit] += np.take(scores, at[hit])
+    matched = np.flatnonzero(total > 0)
+    return allowed[matched], total[matched]
 
 
 def _skipping_common(found: Sequence[Scored], mask: Bools, k: int) -> tuple[Ints, Float64s] | None:

@@ -13,10 +13,14 @@ of ``N``, ``idf = ln((N - n + 0.5) / (n + 0.5))`` (at least 1e-6), and a row gai
 ``f`` the phrase's occurrences in the body plus twice those in the title, ``D`` the row's
 token count and ``avgdl`` the mean over live rows. A phrase of several terms (``billing-api``)
 matches where its terms follow one another: the rarest term's positions, checked against the
-position sequence. Each phrase's scored rows are cached until the next write. Then
+position sequence; those matches are kept until a write adds a row holding one of its terms
+(a removed row stays in the lists, dead, until compaction). Each phrase's scored rows are
+cached until the next write. Then
 (:mod:`radex.index.bm25`) the phrases' contributions are summed with ``np.bincount``, rows the
-reader may not see (a cached per-reader mask) are dropped, and only then are the top ``k``
-taken, so no unreadable row can be returned or crowd out a readable one. A phrase in half the
+reader may not see (a per-reader mask, cached and patched after writes) are dropped, and only
+then are the top ``k`` taken, so no unreadable row can be returned or crowd out a readable one.
+For a reader who may see few rows, those rows are looked up in each phrase's list instead, so
+the lists' other rows are never summed. A phrase in half the
 rows or more (idf at its floor) adds less than ``1e-6 · (k1 + 1)`` to any row, so when the
 other phrases leave ``k`` rows clear of that bound, its long list is only looked up for the
 few rows near the cut; the result is the same.
@@ -26,13 +30,14 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Final, TypeVar
 
 import numpy as np
 
 from radex.index import bm25
 from radex.index.bm25 import K1, MIN_IDF, B, Float64s, Scored
+from radex.index.memory import SUBSET, Admitted, RowMasks
 from radex.index.porter import stem
 from radex.index.postings import Bools, Floats, Ints, Postings
 from radex.index.tokens import words
@@ -43,9 +48,10 @@ GAP: Final = -1
 
 _MAX_POSITION: Final = 2**31 - 2
 _BLOCK: Final = 6  # positions per block of the owner table: 2**6
-_MASKS: Final = 32
 _CACHE_ENTRIES: Final = 2_000_000
 """Scored postings kept (12 bytes each) until the next write changes the statistics."""
+_MATCH_ENTRIES: Final = 1_000_000
+"""Phrase matches kept (8 bytes each) across writes that add none of their terms."""
 COMPACT_MIN = 1024
 """Dead rows always tolerated before they are compacted away (with more live rows than that)."""
 
@@ -86,10 +92,12 @@ class Lexicon:
         self._next = 0
         self._tokens = 0  # tokens in live rows
         self._norm: tuple[tuple[int, int, int], Float64s] | None = None
-        self._masks: dict[Hashable, Bools] = {}
+        self._masks = RowMasks()
         self._cache: dict[tuple[int, ...], Scored] = {}
         self._cache_state = (-1, -1, -1)
         self._cached = 0
+        self._matches: dict[tuple[int, ...], tuple[Ints, Floats]] = {}  # phrases of 2+ terms
+        self._matched = 0
 
     def live(self) -> int:
         """How many rows are live."""
@@ -165,6 +173,10 @@ class Lexicon:
             return
         in_title = self._ids_of(title)
         in_bodies = [self._ids_of(crumb) + self._ids_of(text) for crumb, text in bodies]
+        if self._matches:  # phrase matches holding a term of the new rows are out of date
+            added = set(in_title).union(*in_bodies)
+            for key in [key for key in self._matches if not added.isdisjoint(key)]:
+                self._matched -= len(self._matches.pop(key)[0]) + 1
         needed = self._next + sum(len(b) + len(in_title) + 2 for b in in_bodies)
         if needed > _MAX_POSITION and self.dead:
             self._compact()
@@ -201,22 +213,19 @@ class Lexicon:
         if not rows:
             return
         self._alive[rows] = False
+        self._masks.trail.add(rows)
         self.dead += len(rows)
         self._tokens -= int(self._length[rows].sum())
         if self.dead > max(COMPACT_MIN, self.live()):
             self._compact()
 
     def search(
-        self,
-        phrases: Sequence[Sequence[str]],
-        doc_ok: Bools,
-        k: int,
-        key: Hashable | None = None,
+        self, phrases: Sequence[Sequence[str]], admitted: Admitted, k: int
     ) -> list[tuple[str, float]]:
         """The ``k`` best live rows of admitted documents for the phrases (each a list of
         terms), as (chunk id, BM25 score), best first; ties go to the older row.
 
-        ``key`` caches the row mask; it must change whenever the rows or ``doc_ok`` do.
+        The row mask is cached under ``admitted.key`` and patched after writes.
         """
         if self.size == 0 or self.live() == 0 or k < 1:
             return []
@@ -229,7 +238,12 @@ class Lexicon:
                     found.append(scored)
         if not found:
             return []
-        rows, scores = bm25.best(found, self._mask(doc_ok, key), k)
+        n = self.size
+        mask = self._masks.get(admitted, self._doc, self._alive, n, self._rows)
+        if mask.count == 0:
+            return []
+        few = mask.count * SUBSET <= n and mask.count < sum(len(f[0]) for f in found)
+        rows, scores = bm25.best(found, mask.allowed[:n], k, mask.allowed_rows() if few else None)
         chunk_ids = self._ids
         return [(chunk_ids[r], s) for r, s in zip(rows.tolist(), scores.tolist(), strict=True)]
 
@@ -242,19 +256,32 @@ class Lexicon:
         found = self._cache.get(ids)
         if found is not None:
             return found
-        rows, freq = self.postings.rows(ids[0]) if len(ids) == 1 else self._phrase(ids)
+        rows, freq = self.postings.rows(ids[0]) if len(ids) == 1 else self._matched_rows(ids)
         if not len(rows):
             return _NO_ROWS
         live = self.live()
         hits = len(rows) if self.dead == 0 else int(np.count_nonzero(self._alive[rows]))
         idf = max(math.log((live - hits + 0.5) / (hits + 0.5)), MIN_IDF) if hits else MIN_IDF
         f = freq.astype(np.float64)
-        found = (rows, f * (idf * (K1 + 1.0)) / (f + np.take(self._norms(), rows)), idf)
+        found = (rows, f * (idf * (K1 + 1.0)) / (f + self._norms_of(rows)), idf)
         while self._cache and self._cached + len(rows) > _CACHE_ENTRIES:  # oldest out first
             self._cached -= len(self._cache.pop(next(iter(self._cache)))[0]) + 1
         if len(rows) < _CACHE_ENTRIES:
             self._cache[ids] = found
             self._cached += len(rows) + 1
+        return found
+
+    def _matched_rows(self, ids: tuple[int, ...]) -> tuple[Ints, Floats]:
+        """:meth:`_phrase`, kept until a write adds one of its terms."""
+        found = self._matches.get(ids)
+        if found is None:
+            found = self._phrase(ids)
+            size = len(found[0]) + 1
+            while self._matches and self._matched + size > _MATCH_ENTRIES:  # oldest out first
+                self._matched -= len(self._matches.pop(next(iter(self._matches)))[0]) + 1
+            if size < _MATCH_ENTRIES:
+                self._matches[ids] = found
+                self._matched += size
         return found
 
     def _phrase(self, ids: Sequence[int]) -> tuple[Ints, Floats]:
@@ -292,25 +319,19 @@ class Lexicon:
         found = np.searchsorted(self._start[: self.size + 1], at, side="right") - 1
         self._block[done:total] = found
 
-    def _norms(self) -> Float64s:
-        """Per row, ``k1 · (1 - b + b · D / avgdl)`` (recomputed after writes)."""
+    def _norms_of(self, rows: Ints) -> Float64s:
+        """For ``rows``, ``k1 · (1 - b + b · D / avgdl)``: taken from every row's, computed
+        once per write, or (fewer rows than a quarter) computed for these rows alone."""
         state = (self.size, self.dead, self._tokens)
-        if self._norm is None or self._norm[0] != state:
-            avgdl = self._tokens / self.live() if self._tokens > 0 else 1.0
-            lengths = self._length[: self.size].astype(np.float64)
-            self._norm = (state, K1 * (1.0 - B + B * lengths / avgdl))
-        return self._norm[1]
-
-    def _mask(self, doc_ok: Bools, key: Hashable | None) -> Bools:
-        """Per row: live and of an admitted document (cached under ``key``)."""
-        cached = self._masks.get(key) if key is not None else None
-        if cached is None:
-            cached = doc_ok[self._doc[: self.size]] & self._alive[: self.size]
-            if key is not None:
-                if len(self._masks) >= _MASKS:
-                    self._masks.pop(next(iter(self._masks)))
-                self._masks[key] = cached
-        return cached
+        if self._norm is not None and self._norm[0] == state:
+            return np.take(self._norm[1], rows)
+        avgdl = self._tokens / self.live() if self._tokens > 0 else 1.0
+        if 4 * len(rows) < self.size:
+            lengths = np.take(self._length, rows).astype(np.float64)
+            return K1 * (1.0 - B + B * lengths / avgdl)  # the same float operations
+        lengths = self._length[: self.size].astype(np.float64)
+        self._norm = (state, K1 * (1.0 - B + B * lengths / avgdl))
+        return np.take(self._norm[1], rows)
 
     def _reserve(self, needed: int) -> None:
         """Room in the per-row arrays for ``needed`` rows."""
@@ -346,4 +367,5 @@ class Lexicon:
         self._norm = None
         self._masks.clear()
         self._cache, self._cache_state = {}, (-1, -1, -1)
+        self._matches, self._matched = {}, 0
         self._index_blocks(0)

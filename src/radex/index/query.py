@@ -86,15 +86,10 @@ def filter_sql(d: str, filters: SearchFilters) -> tuple[str, Params]:
     params: Params = []
     folders = _strings("folder_paths", filters.folder_paths)
     if folders:
-        ors = []
-        for raw in folders:
-            if not raw.startswith("/"):
-                raise InputError(f"folder path {raw!r} must start with '/', e.g. '/ENG/Ops'")
-            path = normal_folder(raw)
-            prefix = "/" if path == "/" else path + "/"
-            ors.append(f"({d}.folder_path = ? OR substr({d}.folder_path, 1, ?) = ?)")
-            params += [path, len(prefix), prefix]
-        parts.append("(" + " OR ".join(ors) + ")")
+        parts.append(_within_sql(d, folders, params))
+    if filters.granted_folders is not None:  # the reader's grants: a second, AND-ed condition
+        granted = _strings("granted_folders", filters.granted_folders)
+        parts.append(_within_sql(d, granted, params) if granted else "0")
     for name, column in (("space_keys", "space_key"), ("author_ids", "author_id")):
         values = _strings(name, getattr(filters, name))
         if values:
@@ -114,6 +109,22 @@ def filter_sql(d: str, filters: SearchFilters) -> tuple[str, Params]:
     return (" AND ".join(parts) or "1"), params
 
 
+def _within_sql(d: str, folders: Sequence[str], params: Params) -> str:
+    """SQL true when the document lies in one of ``folders`` or below; adds its parameters."""
+    ors: list[str] = []
+    mine: Params = []
+    for raw in folders:
+        if not raw.startswith("/"):
+            raise InputError(f"folder path {raw!r} must start with '/', e.g. '/ENG/Ops'")
+        path = normal_folder(raw)
+        if path == "/":  # everything filed in a folder
+            return f"({d}.folder_path IS NOT NULL)"
+        ors.append(f"({d}.folder_path = ? OR substr({d}.folder_path, 1, ?) = ?)")
+        mine += [path, len(path) + 1, path + "/"]
+    params += mine
+    return "(" + " OR ".join(ors) + ")"
+
+
 def has_filters(filters: SearchFilters) -> bool:
     """True when any filter field is set."""
     return bool(
@@ -122,4 +133,5 @@ def has_filters(filters: SearchFilters) -> bool:
         or filters.labels
         or filters.author_ids
         or filters.updated_after is not None
+        or filters.granted_folders is not None
     )

@@ -3,19 +3,26 @@
 A :class:`Resident` holds, as of one ``PRAGMA data_version`` of the file, every document's
 interned Acl (``DocTable`` + ``AclTable``), one ``VectorSet`` per embedding model and the
 keyword ``Lexicon``, each loaded on first use and then kept in step with this process's
-writes. Callers hold the index's memory lock, and its connection lock while reading.
+writes. It also carries the index's caches that must not outlive that version of the file:
+per reader, which documents they may see; per filter, which documents pass it; and the
+chunks ``fetch`` read (:class:`~radex.index.schema.Fetched`, which checks its own state).
+Callers hold the index's memory lock, and its connection lock while reading.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import Final
 
 import numpy as np
 
 from radex.index import schema
 from radex.index.lexicon import Lexicon
-from radex.index.memory import CLOSED, AclTable, Bools, DocTable, Floats, VectorSet
+from radex.index.memory import CLOSED, AclTable, Admitted, Bools, DocTable, Floats, VectorSet
+
+_READERS: Final = 64
+"""Readers whose per-document admission is kept."""
 
 
 class Resident:
@@ -27,6 +34,9 @@ class Resident:
         self.docs = DocTable()
         self.sets: dict[str, VectorSet] = {}
         self.lexicon: Lexicon | None = None
+        self.fetched = schema.Fetched()
+        self.filtered: dict[Hashable, tuple[object, Bools]] = {}  # filters -> (state, per doc)
+        self._admitted: dict[frozenset[str], tuple[Bools, tuple[int, int], int, Bools]] = {}
 
     @classmethod
     def read(cls, db: sqlite3.Connection, version: int) -> Resident:
@@ -109,6 +119,19 @@ class Resident:
                 self.lexicon = None
                 raise
 
-    def admitted(self, keys: frozenset[str]) -> Bools:
-        """Per document, whether its Acl admits a reader holding the principals ``keys``."""
-        return self.docs.admitted(self.acls.admitted(keys))
+    def admitted(self, keys: frozenset[str]) -> Admitted:
+        """Per document, whether its Acl admits a reader holding the principals ``keys``
+        (from :func:`~radex.index.memory.reader_keys`); row masks are cached under ``keys``.
+
+        Kept per reader until a document's Acl changes or a document is added.
+        """
+        acl_ok = self.acls.admitted(keys)
+        mark, size = self.docs.changes.mark(), len(self.docs)
+        found = self._admitted.get(keys)
+        if found is None or found[0] is not acl_ok or found[1] != mark or found[2] != size:
+            ok = self.docs.admitted(acl_ok)
+            ok.setflags(write=False)
+            if found is None and len(self._admitted) >= _READERS:
+                self._admitted.pop(next(iter(self._admitted)))
+            found = self._admitted[keys] = (acl_ok, mark, size, ok)
+        return Admitted(found[3], self.docs.changes, keys)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Final
+from itertools import islice
+from typing import Final, TypeVar
 
 from radex.errors import InputError
 from radex.index.base import IndexDoc, StoredChunk
 from radex.types import Acl, Chunk
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+"""2: Confluence principals are scoped by source (``user:<source>:<id>``); a version-1 file's
+Acls are dropped on upgrade (every document fails closed) until the store re-sends them."""
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     document_id TEXT PRIMARY KEY,
     external_id TEXT NOT NULL,
@@ -68,14 +72,15 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, title, tokenize='
 """
 
 _CHUNK_COLUMNS: Final = (
-    "c.chunk_id, c.document_id, c.ordinal, c.text, c.breadcrumb, c.token_count, c.heading,"
-    " c.anchor, d.external_id, d.title, d.url, d.space_key, d.folder_path, d.author_id,"
-    " d.updated_at"
+    "chunk_id, document_id, ordinal, text, breadcrumb, token_count, heading, anchor"
+)
+_DOC_COLUMNS: Final = (
+    "document_id, external_id, title, url, space_key, folder_path, author_id, updated_at"
 )
 
 
 def migrate(db: sqlite3.Connection, path: str) -> None:
-    """Create the schema, or check the file's version is one this code reads."""
+    """Create the schema, upgrade an older file, or refuse one newer than this code."""
     for statement in _SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
@@ -83,12 +88,23 @@ def migrate(db: sqlite3.Connection, path: str) -> None:
     if row[0] is None:
         db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
         db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', 'bm25(1.0, 2.0)')")
+    elif row[0] == 1:  # unscoped principals: drop them (fail closed) and ask for a resync
+        db.execute("DELETE FROM acl_member")
+        db.execute("DELETE FROM acl_clause")
+        db.execute("INSERT OR REPLACE INTO index_meta VALUES ('acls', 'stale')")
+        db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
     elif row[0] != SCHEMA_VERSION:
         raise InputError(
             f"the index at {path} has schema version {row[0]}, "
             f"this RADEX reads version {SCHEMA_VERSION}",
-            hint="rebuild the index (delete the file and re-index)",
+            hint="upgrade RADEX, or delete the index file and re-import",
         )
+
+
+def acls_stale(db: sqlite3.Connection) -> bool:
+    """Whether the documents' Acls were dropped by an upgrade and must be sent again."""
+    row = db.execute("SELECT value FROM index_meta WHERE key = 'acls'").fetchone()
+    return row is not None and row[0] == "stale"
 
 
 def acl_rows_of(
@@ -125,6 +141,62 @@ def lexicon_rows(
         yield slot(document_id), chunk_id, breadcrumb, text, title
 
 
+_V = TypeVar("_V")
+
+FETCHED_CHUNKS: Final = 20_000
+"""Chunks :class:`Fetched` keeps (the oldest half is dropped beyond that)."""
+FETCHED_DOCS: Final = 10_000
+"""Documents :class:`Fetched` keeps (likewise)."""
+
+
+class Fetched:
+    """Chunks read back by :func:`fetch`, with their documents (and Acls), kept for as long as
+    the file is in the ``state`` they were read in.
+
+    The owner passes the file's current state (e.g. its own write count and ``PRAGMA
+    data_version``) to :meth:`get` and :meth:`read`, holding the connection's lock; any other
+    state than the cache's empties it first, so nothing read before a write is served after it.
+    """
+
+    def __init__(self) -> None:
+        self.state: Hashable = None
+        self.chunks: dict[str, StoredChunk] = {}
+        self.docs: dict[str, IndexDoc] = {}
+
+    def get(self, state: Hashable, chunk_ids: Sequence[str]) -> list[StoredChunk] | None:
+        """The chunks, in the order asked, when every one is cached in ``state``, else None."""
+        if state != self.state:
+            return None
+        chunks = self.chunks
+        try:
+            return [chunks[c] for c in dict.fromkeys(chunk_ids)]
+        except (KeyError, TypeError):
+            return None
+
+    def read(
+        self, db: sqlite3.Connection, state: Hashable, chunk_ids: Sequence[str]
+    ) -> list[StoredChunk]:
+        """:func:`fetch` through the cache; the caller holds a read transaction of ``state``."""
+        if state != self.state:
+            self.chunks, self.docs, self.state = {}, {}, state
+        wanted = [c for c in dict.fromkeys(chunk_ids) if isinstance(c, str)]
+        chunks = self.chunks
+        missing = [c for c in wanted if c not in chunks]
+        if missing:
+            _trim(chunks, FETCHED_CHUNKS - len(missing))
+            _trim(self.docs, FETCHED_DOCS - len(missing))
+            for stored in fetch(db, missing, self.docs):
+                chunks[stored.chunk.id] = stored
+        return [chunks[c] for c in wanted if c in chunks]
+
+
+def _trim(cache: dict[str, _V], room: int) -> None:
+    """Drop the oldest half of ``cache`` when it holds more than ``room`` entries."""
+    if len(cache) > max(room, 0):
+        for key in list(islice(cache, len(cache) // 2 + 1)):
+            del cache[key]
+
+
 def fetch(
     db: sqlite3.Connection, chunk_ids: Sequence[str], docs: dict[str, IndexDoc] | None = None
 ) -> list[StoredChunk]:
@@ -136,42 +208,45 @@ def fetch(
     wanted = list(dict.fromkeys(c for c in chunk_ids if isinstance(c, str)))
     if not wanted:
         return []
-    rows = db.execute(
-        f"SELECT {_CHUNK_COLUMNS} FROM chunks AS c"  # noqa: S608
-        " JOIN documents AS d ON d.document_id = c.document_id"
-        " WHERE c.chunk_id IN (SELECT value FROM json_each(?))",
+    rows = db.execute(  # documents apart: they are mostly cached, and the join costs
+        f"SELECT {_CHUNK_COLUMNS} FROM chunks"  # noqa: S608
+        " WHERE chunk_id IN (SELECT value FROM json_each(?))",
         (json.dumps(wanted),),
     ).fetchall()
     cache: dict[str, IndexDoc] = {} if docs is None else docs
     missing = sorted({r[1] for r in rows if r[1] not in cache})
     if missing:
+        listed = json.dumps(missing)
         acls = acl_rows_of(db, missing)
         labels: dict[str, list[str]] = {}
         for document_id, label in db.execute(
             "SELECT document_id, label FROM doc_labels"
             " WHERE document_id IN (SELECT value FROM json_each(?)) ORDER BY position",
-            (json.dumps(missing),),
+            (listed,),
         ):
             labels.setdefault(document_id, []).append(label)
-        for r in rows:
-            document_id = r[1]
-            if document_id not in cache:
-                cache[document_id] = IndexDoc(
-                    document_id=document_id,
-                    external_id=r[8],
-                    title=r[9],
-                    url=r[10],
-                    acl=_acl(acls.get(document_id, [])),
-                    space_key=r[11],
-                    folder_path=r[12],
-                    labels=tuple(labels.get(document_id, ())),
-                    author_id=r[13],
-                    updated_at=datetime.fromisoformat(r[14]) if r[14] else None,
-                )
+        for d in db.execute(
+            f"SELECT {_DOC_COLUMNS} FROM documents"  # noqa: S608
+            " WHERE document_id IN (SELECT value FROM json_each(?))",
+            (listed,),
+        ):
+            cache[d[0]] = IndexDoc(
+                document_id=d[0],
+                external_id=d[1],
+                title=d[2],
+                url=d[3],
+                acl=_acl(acls.get(d[0], [])),
+                space_key=d[4],
+                folder_path=d[5],
+                labels=tuple(labels.get(d[0], ())),
+                author_id=d[6],
+                updated_at=datetime.fromisoformat(d[7]) if d[7] else None,
+            )
     found: dict[str, StoredChunk] = {}
     for r in rows:
-        chunk = Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
-        found[chunk.id] = StoredChunk(chunk, cache[r[1]])
+        doc = cache.get(r[1])
+        if doc is not None:  # always, with foreign keys on: a chunk has its document
+            found[r[0]] = StoredChunk(Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]), doc)
     return [found[c] for c in wanted if c in found]
 
 

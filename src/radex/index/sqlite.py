@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
@@ -36,7 +36,7 @@ from radex.index import query as q
 from radex.index import schema
 from radex.index.base import IndexDoc, IndexedChunk, SearchIndex, StoredChunk, Vector
 from radex.index.lexical import KeywordLeg
-from radex.index.memory import acl_rows, normalised, reader_keys
+from radex.index.memory import Admitted, acl_rows, normalised, reader_keys
 from radex.index.resident import Resident
 from radex.index.tokens import terms
 from radex.types import Acl, Chunk, Principal, SearchFilters
@@ -264,8 +264,8 @@ class SqliteIndex(SearchIndex):
                         except OverflowError:  # too many terms to hold: FTS5 from now on
                             self.keyword_memory = False
                 if resident.lexicon is not None:
-                    doc_ok, key = self._admitted(resident, principals, filters)
-                    return resident.lexicon.search(phrases, doc_ok, k, key)
+                    admitted = self._admitted(resident, principals, filters)
+                    return resident.lexicon.search(phrases, admitted, k)
         return self._keyword.search(query, sorted(reader_keys(principals)), filters, k)
 
     def vector(
@@ -291,21 +291,42 @@ class SqliteIndex(SearchIndex):
                 query = normalised(query_vec, vectors.dim)[0]
             except ValueError as exc:
                 raise InputError(f"bad query vector for model {model_id}: {exc}") from exc
-            doc_ok, key = self._admitted(resident, principals, filters)
-            return vectors.search(query, doc_ok, k, key)
+            return vectors.search(query, self._admitted(resident, principals, filters), k)
 
     def _admitted(
         self, resident: Resident, principals: Collection[Principal], filters: SearchFilters
-    ) -> tuple[npt.NDArray[np.bool_], tuple[int, frozenset[str]] | None]:
-        """Per document, whether the reader may see it and it passes ``filters``; and the key
-        to cache row masks under (None when filtered: those masks are not cached)."""
+    ) -> Admitted:
+        """Per document, whether the reader may see it and it passes ``filters``, with the key
+        to cache row masks under: the reader (those masks are patched after writes), or with
+        filters the reader, the filters and this index's write count (rebuilt after writes;
+        not cached when the filters cannot be hashed)."""
         keys = reader_keys(principals)
-        doc_ok = resident.admitted(keys)
-        if q.has_filters(filters):
-            return doc_ok & resident.docs.mask(self._filtered_docs(filters)), None
-        return doc_ok, (self._generation, keys)
+        admitted = resident.admitted(keys)
+        if not q.has_filters(filters):
+            return admitted
+        passing, cacheable = self._filtered_docs(resident, filters)
+        key = (keys, filters, self._generation) if cacheable else None
+        return Admitted(admitted.ok & passing, admitted.changes, key)
 
-    def _filtered_docs(self, filters: SearchFilters) -> list[str]:
+    def _filtered_docs(
+        self, resident: Resident, filters: SearchFilters
+    ) -> tuple[npt.NDArray[np.bool_], bool]:
+        """Per document, whether it passes ``filters`` (kept until the next write), and
+        whether the filters could be cached (hashable)."""
+        try:
+            found = resident.filtered.get(filters)
+        except TypeError:  # a list where a tuple belongs: valid, but not hashable
+            return resident.docs.mask(self._filtered_ids(filters)), False
+        if found is not None and found[0] == self._generation:
+            return found[1], True
+        passing = resident.docs.mask(self._filtered_ids(filters))
+        passing.setflags(write=False)
+        if len(resident.filtered) >= 64:
+            resident.filtered.pop(next(iter(resident.filtered)))
+        resident.filtered[filters] = (self._generation, passing)
+        return passing, True
+
+    def _filtered_ids(self, filters: SearchFilters) -> list[str]:
         """Ids of the documents that pass ``filters``."""
         where, params = q.filter_sql("d", filters)
         with self._db_lock:
@@ -341,17 +362,24 @@ class SqliteIndex(SearchIndex):
     def fetch(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         """The chunks with these ids, in the order asked (unknown ids are skipped).
 
-        Documents (with their Acls) are cached until the next write, by this index or by
-        any other connection (``PRAGMA data_version``).
+        Chunks and their documents (with their Acls) are cached until the next write, by
+        this index or by any other connection (``PRAGMA data_version``): when every one asked
+        for is cached, no SQL runs but that check.
         """
+        resident = self._memory
+        if resident is None:
+            with self._mem_lock:
+                resident = self._current()
+        cache = resident.fetched
         with self._db_lock:
-            self._db.execute("BEGIN")  # the chunks and the cache's version: one snapshot
+            found = cache.get((self._generation, self._data_version()), chunk_ids)
+            if found is not None:
+                return found
+            self._db.execute("BEGIN")  # the chunks and the cache's state: one snapshot
             try:
                 self._db.execute("SELECT 1 FROM schema_version").fetchall()
                 state = (self._generation, self._data_version())
-                if state != self._docs_state or len(self._docs) > _DOC_CACHE:
-                    self._docs, self._docs_state = {}, state
-                return schema.fetch(self._db, chunk_ids, self._docs)
+                return cache.read(self._db, state, chunk_ids)
             finally:
                 self._db.execute("COMMIT")
 
@@ -374,3 +402,15 @@ class SqliteIndex(SearchIndex):
         with self._mem_lock, self._db_lock:
             self._memory = None
             self._db.close()
+
+    def acls_stale(self) -> bool:
+        """Whether an upgrade dropped the documents' Acls (they fail closed until resent)."""
+        with self._db_lock:
+            return schema.acls_stale(self._db)
+
+    def resync_acls(self, acls: Iterable[tuple[str, Acl]]) -> int:
+        """Set every document's Acl from the system of record, then clear the stale mark."""
+        n = super().resync_acls(acls)
+        with self._write():
+            self._db.execute("DELETE FROM index_meta WHERE key = 'acls'")
+        return n

@@ -13,10 +13,11 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 from radex.blobs import BlobStore
-from radex.confluence.acl import page_acl, space_clause
+from radex.confluence.acl import fails_closed
 from radex.confluence.client import ConfluenceClient
 from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.embed import Embedder
@@ -24,6 +25,7 @@ from radex.errors import NotFoundError, RadexError
 from radex.extract import DEFAULT_LIMITS, ExtractWorker, Limits, extract_in_subprocess
 from radex.index import SearchIndex
 from radex.ingest.extras import Extractor, Extras, ExtrasOptions
+from radex.ingest.permissions import AclResolver
 from radex.ingest.pipeline import Timings, Work, Writer
 from radex.ingest.plan import (
     MANIFEST_EXPAND,
@@ -40,7 +42,7 @@ from radex.ingest.plan import (
 from radex.ingest.progress import NoProgress, Progress
 from radex.store import Store
 from radex.store.records import ImportRun, ImportStatus, ItemOutcome, SourceRecord
-from radex.types import Document, Page, Principal, Restriction
+from radex.types import Document, Page
 
 BULK_FETCH_MIN = 50  # from this many changed pages of a space on, list bodies instead of GETs
 _MENTION = re.compile(r'ri:(account-id|userkey)="([^"]+)"')
@@ -48,10 +50,12 @@ _MENTION = re.compile(r'ri:(account-id|userkey)="([^"]+)"')
 
 @dataclass
 class ImportReport:
-    """What an import did: the run record, and each failure with its reason."""
+    """What an import did: the run record, each failure with its reason, and warnings (e.g.
+    permission data that could not be read, so that content fails closed)."""
 
     run: ImportRun
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (id, title, reason)
+    warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)  # busy seconds per stage
 
     @property
@@ -76,16 +80,19 @@ class Importer:
         max_page_chars: int = 10 * 1024 * 1024,
         limits: Limits = DEFAULT_LIMITS,
         progress: Progress | None = None,
+        extract_worker: ExtractWorker | None = None,
+        owner: str | None = None,
     ) -> None:
         self.store, self.blobs, self.index, self.embedder = store, blobs, index, embedder
+        self.extract_worker = extract_worker  # shared and kept open; else one per run
+        self.owner = owner  # the importing RADEX user: owner of the folders an import creates
+        self._owned: set[str] = set()
         self.source, self.client = source, client
         self.concurrency = concurrency
         self.max_page_chars = max_page_chars
         self.limits = limits
         self.progress: Progress = progress or NoProgress()
-        self._reader = Principal("user", source.account_id) if source.account_id else None
-        self._spaces: dict[str, tuple[str, frozenset[Principal]]] = {}
-        self._restrictions: dict[str, Restriction | None] = {}
+        self._acls = AclResolver(client, source)
         self._folders: dict[tuple[str, ...], str] = {}
         self._folder_paths: dict[str, str] = {}
         self._users: dict[str, str | None] = {}
@@ -108,7 +115,7 @@ class Importer:
         pages' attachments and comments unless ``extras`` turns them off."""
         root = _folder_parts(folder)
         if target.kind == "space":
-            await self._space(target.value)  # unknown key: NotFoundError before anything is written
+            await self._acls.space(target.value)  # unknown key: NotFoundError before any write
         root_id = self._folder(root) if root else None
         run = await asyncio.to_thread(
             self.store.start_import, self.source.id, target.kind, target.value, root_id
@@ -131,9 +138,14 @@ class Importer:
                     await self._select(p, target, manifest, root) for p in manifest.values()
                 ]
                 to_fetch, rechunk, meta_only = self._diff(selected, counts)
+            counts["acl_fail_closed"] = sum(fails_closed(s.acl) for s in selected)
             self.progress.total("fetched", len(to_fetch) + len(rechunk))
             self.progress.total("converted", len(to_fetch) + len(rechunk))
-            with ExtractWorker() as worker:
+            with (
+                nullcontext(self.extract_worker)
+                if self.extract_worker
+                else ExtractWorker() as worker
+            ):
                 self._extractor = worker.extract
                 async with self._new_writer(counts) as writer:
                     self._writer = writer
@@ -147,6 +159,7 @@ class Importer:
             raise
         finally:
             counts["failed"] = len(report.failures)
+            report.warnings = list(self._acls.warnings)
             report.run = await asyncio.to_thread(
                 self.store.finish_import, run.id, status, counts, error
             )
@@ -176,43 +189,28 @@ class Importer:
         for failure in listing.failures:
             await self._fail(report, failure.item_id or failure.position, "", failure.error)
         self.progress.total("listed", len(pages))
-        for page in pages.values():
-            self._restrictions.setdefault(page.id, page.read_restriction)
+        self._acls.know(pages.values())
         return pages
-
-    async def _space(self, key: str) -> tuple[str, frozenset[Principal]]:
-        if key not in self._spaces:
-            space = await self.client.space(key)
-            clause = space_clause(await self.client.space_permissions(key))
-            self._spaces[key] = (space.name, clause)
-        return self._spaces[key]
-
-    async def _restriction(self, content_id: str) -> Restriction | None:
-        if content_id not in self._restrictions:
-            try:
-                self._restrictions[content_id] = (await self.client.restrictions(content_id))[
-                    "read"
-                ]
-            except RadexError:
-                self._restrictions[content_id] = None  # unknown: the Acl fails closed
-        return self._restrictions[content_id]
 
     async def _select(
         self, page: Page, target: ImportTarget, manifest: dict[str, Page], root: list[str]
     ) -> Selected:
         ancestors = page.ancestors or ()
-        space_name, clause = await self._space(page.space_key or "")
-        chain = [await self._restriction(a.id) for a in ancestors]
-        chain.append(await self._restriction(page.id))
-        seen = [self._reader] if self._reader else []
-        acl = page_acl(clause, chain, observed_readers=seen)
-        return Selected(
-            page,
-            acl,
-            tuple(ancestors),
-            self._folder(self._folder_path(page, target, root)),
-            space_name,
-        )
+        space_name, _ = await self._acls.space(page.space_key or "")
+        acl = await self._acls.acl(page)
+        path = self._folder_path(page, target, root)
+        self._own(path[: len(root) or 1])
+        return Selected(page, acl, tuple(ancestors), self._folder(path), space_name)
+
+    def _own(self, top: list[str]) -> None:
+        """Give the importing user an owner grant on the import's top folder, when that folder
+        has no grant yet (a re-import never overrides what an admin set since)."""
+        folder_id = self._folder(top)
+        if self.owner is None or folder_id in self._owned:
+            return
+        self._owned.add(folder_id)
+        if not self.store.grants(folder_id):
+            self.store.set_grant(folder_id, f"user:{self.owner}", "owner")
 
     def _folder_path(self, page: Page, target: ImportTarget, root: list[str]) -> list[str]:
         ancestors = list(page.ancestors or ())

@@ -24,6 +24,7 @@ READ_SCOPES = (
     "read:confluence-space.summary",
     "read:confluence-user",
     "read:confluence-groups",
+    "read:confluence-content.permission",
     "search:confluence",
     "read:page:confluence",
     "read:space:confluence",
@@ -31,7 +32,8 @@ READ_SCOPES = (
     "read:comment:confluence",
     "offline_access",
 )
-"""What an import needs: classic scopes for v1 (CQL, restrictions), granular ones for v2."""
+"""What an import needs: classic scopes for v1 (CQL, restrictions, the live permission check),
+granular ones for v2."""
 _DONE_PAGE = (
     b"<!doctype html><title>RADEX</title><p>RADEX is connected. You can close this window.</p>"
 )

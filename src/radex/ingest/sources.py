@@ -21,6 +21,7 @@ from radex.confluence.auth import (
     SiteUrls,
 )
 from radex.confluence.client import ConfluenceClient
+from radex.confluence.client.limiter import LimitConfig
 from radex.errors import ConfigError
 from radex.ingest.oauth_login import CallbackServer, oauth_login
 from radex.security.vault import CredentialVault
@@ -104,8 +105,10 @@ class Sources:
         transport: httpx.AsyncBaseTransport | None = None,
         gateway: str | None = None,
         auth_url: str | None = None,
+        limits: LimitConfig | None = None,
     ) -> None:
         self.store, self.vault = store, vault
+        self.limits = limits  # how hard each site may be driven (default: LimitConfig())
         self.transport = transport
         self.gateway, self.auth_url = gateway, auth_url
 
@@ -120,7 +123,7 @@ class Sources:
     def client(self, url: str, credential: Credential) -> ConfluenceClient:
         """A client for a site (the caller enters and leaves it)."""
         return ConfluenceClient.connect(
-            self.urls(url, credential), credential, transport=self.transport
+            self.urls(url, credential), credential, transport=self.transport, limits=self.limits
         )
 
     async def connect(

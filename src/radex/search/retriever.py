@@ -2,12 +2,12 @@
 
 Both legs run against the index with the reader's principals, so the Acl is applied before
 ranking (pre-filter). The fused candidates are fetched and every one's Acl is checked again
-with :meth:`Acl.admits` (defence in depth: a hit that fails is dropped and counted in
-``Retriever.dropped``); a document contributes at most ``per_document`` hits. Snippets come
-from the hit's own chunk only. With ``parallel`` (default: on machines with 4+ cores) the keyword
-leg runs on a small thread pool while the query is embedded (a model run releases the GIL;
-the two legs of :class:`~radex.index.SqliteIndex` share its memory lock, so they do not
-overlap each other).
+with :meth:`Acl.admits`, its folder against the reader's folder grants (defence in depth: a
+hit that fails is dropped and counted in ``Retriever.dropped``); a document contributes at
+most ``per_document`` hits. Snippets come from the hit's own chunk only, and only for the hits
+returned. With ``parallel`` (default: on machines with 4+ cores) the keyword leg runs on a
+small thread pool while the query is embedded (a model run releases the GIL; the two legs of
+:class:`~radex.index.SqliteIndex` share its memory lock, so they do not overlap each other).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from radex.embed.base import Embedder
 from radex.errors import InputError
 from radex.index.base import SearchIndex, StoredChunk
 from radex.search.fusion import LEXICAL_WEIGHT, RRF_K, fuse
-from radex.types import Hit, Principal, SearchFilters
+from radex.types import Hit, Principal, Reader, SearchFilters
 
 SNIPPET_CHARS: Final = 240
 MAX_K: Final = 200
@@ -103,7 +103,7 @@ class Retriever:
             ],
             k=self.rrf_k,
         )
-        return self._hits(query, readers, fused, k)
+        return self._hits(query, readers, filters.granted_folders, fused, k)
 
     def _dense(
         self, query: str, readers: frozenset[Principal], filters: SearchFilters, pool: int
@@ -121,18 +121,26 @@ class Retriever:
         self,
         query: str,
         readers: frozenset[Principal],
+        granted: tuple[str, ...] | None,
         fused: Sequence[tuple[str, float]],
         k: int,
     ) -> list[Hit]:
-        """Fetch candidates in fused order, re-check each Acl, collapse per document."""
+        """Fetch candidates in fused order, re-check each Acl and folder grant, collapse per
+        document."""
+        gate = Reader("", readers, granted)
         scores = dict(fused)
         hits: list[Hit] = []
         per_doc: dict[str, int] = {}
         batch = max(2 * k, 20)
         terms = query_terms(query)
+        verdicts: dict[int, bool] = {}  # id(acl) -> admits: documents share a few Acls
         for start in range(0, len(fused), batch):
             for stored in self.index.fetch([c for c, _ in fused[start : start + batch]]):
-                if not stored.doc.acl.admits(readers):
+                acl = stored.doc.acl
+                admits = verdicts.get(id(acl))
+                if admits is None:
+                    admits = verdicts[id(acl)] = acl.admits(readers)
+                if not (admits and gate.opens(stored.doc.folder_path)):
                     with self._lock:
                         self.dropped += 1
                     continue
@@ -171,8 +179,10 @@ def query_terms(query: str) -> list[str]:
     return sorted(words, key=lambda w: (-len(w), w))
 
 
+@lru_cache(maxsize=4096)
 def plain(markdown: str) -> str:
-    """Markdown with its markup lightly stripped, on one line."""
+    """Markdown with its markup lightly stripped, on one line (kept for the chunks most
+    recently shown: the same chunk is often a hit again)."""
     text = markdown
     for needs, pattern, replacement in _STRIP:
         for needle in needs:  # a cheap test first: most chunks are plain prose
@@ -183,12 +193,50 @@ def plain(markdown: str) -> str:
 
 
 @lru_cache(maxsize=256)
+def _stems(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The terms' first five letters, longest first."""
+    return tuple(sorted({t[:5] for t in terms if t}, key=lambda t: (-len(t), t)))
+
+
+@lru_cache(maxsize=256)
 def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     """A regex finding words that start like one of the terms (first five letters)."""
-    stems = sorted({t[:5] for t in terms if t}, key=lambda t: (-len(t), t))
+    stems = _stems(terms)
     if not stems:
         return None
     return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE)
+
+
+_ASCII_WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+"""What ``\\w`` matches in lower-cased ASCII text."""
+
+
+def _term_hits(text: str, terms: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Where in ``text`` a word starts like one of the terms (its first five letters), and
+    that start, lower-cased: what :func:`_terms_pattern` finds.
+
+    For ASCII text and terms nothing is compiled per query: each stem is looked for in the
+    lower-cased text with ``str.find`` and kept where no word character precedes it; where
+    several match at one place (a stem holds only word characters, so it matches at the start
+    of a word, within it) the longest wins, as among the pattern's alternatives, tried
+    longest first.
+    """
+    stems = _stems(terms)
+    if not stems:
+        return []
+    if text.isascii() and all(t.isascii() for t in stems):
+        lower = text.lower()
+        found: dict[int, str] = {}
+        for stem in stems:  # longest first: the first stem found at a place keeps it
+            at = lower.find(stem)
+            while at >= 0:
+                if at == 0 or lower[at - 1] not in _ASCII_WORD:
+                    found.setdefault(at, stem)
+                at = lower.find(stem, at + 1)
+        return sorted(found.items())
+    pattern = _terms_pattern(terms)
+    assert pattern is not None
+    return [(m.start(), m.group(0).lower()) for m in pattern.finditer(text)]
 
 
 def snippet(markdown: str, terms: Sequence[str], size: int = SNIPPET_CHARS) -> str:
@@ -197,16 +245,20 @@ def snippet(markdown: str, terms: Sequence[str], size: int = SNIPPET_CHARS) -> s
     if len(text) <= size:
         return text
     start = 0
-    pattern = _terms_pattern(tuple(terms))
-    if pattern is not None:
-        hits = [(m.start(), m.group(0).lower()) for m in pattern.finditer(text)]
+    hits = _term_hits(text, tuple(terms))
+    if hits:
         best, left = 0, 0
-        for right, (pos, _) in enumerate(hits):  # sliding window of ``size - 40`` characters
+        window: dict[str, int] = {}  # term -> occurrences in hits[left : right + 1]
+        for pos, term in hits:  # sliding window of ``size - 40`` characters
+            window[term] = window.get(term, 0) + 1
             while hits[left][0] < pos - (size - 40):
+                gone = hits[left][1]
+                window[gone] -= 1
+                if not window[gone]:
+                    del window[gone]
                 left += 1
-            distinct = len({t for _, t in hits[left : right + 1]})
-            if distinct > best:
-                best, start = distinct, max(0, hits[left][0] - 40)
+            if len(window) > best:
+                best, start = len(window), max(0, hits[left][0] - 40)
     start = min(start, len(text) - size)
     if start > 0:
         space = text.find(" ", start)

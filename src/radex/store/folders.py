@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from radex.errors import InputError
 from radex.store.convert import to_folder
-from radex.store.models import FolderRow, utcnow
+from radex.store.models import DocumentRow, FolderRow, utcnow
 from radex.store.session import Repository, new_id
 from radex.types import Folder
 
@@ -83,3 +83,18 @@ class FolderRepository(Repository):
         with self._read() as s:
             row = s.scalars(select(FolderRow).where(FolderRow.path == wanted)).one_or_none()
             return to_folder(row) if row else None
+
+    def delete_empty_folders(self, source_id: str) -> int:
+        """Delete the folders a source's imports made that now hold no document and no other
+        folder (deepest first; their grants go with them); returns how many went."""
+        gone = 0
+        with self._write() as s:
+            rows = s.scalars(select(FolderRow).where(FolderRow.source_id == source_id)).all()
+            for row in sorted(rows, key=lambda r: r.path.count("/"), reverse=True):
+                used = s.scalar(select(DocumentRow.id).where(DocumentRow.folder_id == row.id))
+                child = s.scalar(select(FolderRow.id).where(FolderRow.parent_id == row.id))
+                if used is None and child is None:
+                    s.delete(row)
+                    s.flush()
+                    gone += 1
+        return gone

@@ -1,7 +1,7 @@
 """The tables of the system of record, as SQLAlchemy 2 typed declarative models.
 
-Only portable column types are used (String, Text, Integer, DateTime(timezone=True), JSON,
-LargeBinary) so the same models and migrations serve SQLite and PostgreSQL. Foreign keys
+Only portable column types are used (String, Text, Integer, Boolean, DateTime(timezone=True),
+JSON, LargeBinary) so the same models and migrations serve SQLite and PostgreSQL. Foreign keys
 cascade in the database (``ON DELETE CASCADE``), so bulk deletes need no ORM relationships.
 """
 
@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    CheckConstraint,
     DateTime,
     Dialect,
     ForeignKey,
@@ -211,3 +213,105 @@ class ImportItemRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UserRow(Base):
+    """A RADEX user: a unique name, a role, and (optionally) an argon2id password hash."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'editor', 'viewer')", name="role"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_verified: Mapped[bool] = mapped_column(Boolean)
+    display_name: Mapped[str] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class GroupRow(Base):
+    """A RADEX group of users (not a Confluence group: those are per source memberships)."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class GroupMemberRow(Base):
+    """A user's membership of a RADEX group."""
+
+    __tablename__ = "group_members"
+
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class FolderGrantRow(Base):
+    """A grant of a folder (and everything below it) to ``user:<name>``, ``group:<name>`` or
+    ``anyone``, at level owner, editor or viewer."""
+
+    __tablename__ = "folder_grants"
+    __table_args__ = (
+        UniqueConstraint("folder_id", "subject"),
+        CheckConstraint("level IN ('owner', 'editor', 'viewer')", name="level"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    folder_id: Mapped[str] = mapped_column(ForeignKey("folders.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(255), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class IdentityLinkRow(Base):
+    """A RADEX user's Confluence identity on one source (accountId on Cloud, userKey on DC)."""
+
+    __tablename__ = "identity_links"
+    __table_args__ = (
+        UniqueConstraint("user_id", "source_id"),
+        UniqueConstraint("source_id", "confluence_id"),
+        CheckConstraint("how IN ('explicit', 'email')", name="how"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    confluence_id: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str | None] = mapped_column(String(255))
+    how: Mapped[str] = mapped_column(String(16))
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SourceMembershipRow(Base):
+    """A Confluence identity's membership of a Confluence group, as last read from a source."""
+
+    __tablename__ = "source_memberships"
+
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    confluence_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class GroupSyncRow(Base):
+    """When a source's group memberships were last read in full, and what was found."""
+
+    __tablename__ = "group_syncs"
+
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    groups: Mapped[int] = mapped_column(Integer)
+    memberships: Mapped[int] = mapped_column(Integer)

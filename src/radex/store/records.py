@@ -65,3 +65,85 @@ class ImportItem:
     outcome: ItemOutcome
     reason: str | None
     at: datetime
+
+
+Role = Literal["admin", "editor", "viewer"]
+GrantLevel = Literal["viewer", "editor", "owner"]  # weakest first
+LinkHow = Literal["explicit", "email"]
+
+ROLES: tuple[Role, ...] = ("admin", "editor", "viewer")
+GRANT_LEVELS: tuple[GrantLevel, ...] = ("viewer", "editor", "owner")
+LINK_HOWS: tuple[LinkHow, ...] = ("explicit", "email")
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A RADEX user; the password hash never leaves the store in a record."""
+
+    id: str
+    name: str
+    email: str | None
+    email_verified: bool
+    display_name: str
+    role: Role
+    active: bool
+    has_password: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    """A RADEX group and the names of its members, sorted."""
+
+    id: str
+    name: str
+    members: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FolderGrant:
+    """A folder (and everything below it) granted to ``user:<name>``, ``group:<name>`` or
+    ``anyone`` at a level."""
+
+    folder_id: str
+    folder_path: str
+    subject: str
+    level: GrantLevel
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class IdentityLink:
+    """A RADEX user's Confluence identity on a source (``confluence_id``: accountId on Cloud,
+    userKey on Data Center)."""
+
+    user_name: str
+    source_id: str
+    confluence_id: str
+    username: str | None
+    how: LinkHow
+    linked_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupSyncRecord:
+    """When a source's group memberships were last read in full, and how many were found."""
+
+    source_id: str
+    synced_at: datetime
+    groups: int
+    memberships: int
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """Everything a user's permissions derive from, read in one transaction: the user, their
+    RADEX groups, identity links, the synced Confluence groups of each linked identity (by
+    source id) and the folder grants to them, their groups or ``anyone``."""
+
+    user: UserRecord
+    groups: tuple[str, ...]
+    links: tuple[IdentityLink, ...]
+    source_groups: Mapping[str, tuple[str, ...]]
+    grants: tuple[FolderGrant, ...]

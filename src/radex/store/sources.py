@@ -96,6 +96,16 @@ class SourceRepository(Repository):
         with self._read() as s:
             return [to_source(r) for r in s.scalars(select(SourceRow).order_by(SourceRow.name))]
 
+    def remove_source(self, source_id: str) -> bool:
+        """Delete a source row (its identity links and memberships cascade); False if absent.
+        Its documents are deleted by the caller first (they live in the index too)."""
+        with self._write() as s:
+            row = s.get(SourceRow, source_id)
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
     def update_source_credential(
         self, source_id: str, ciphertext: bytes, key_id: str
     ) -> SourceRecord:

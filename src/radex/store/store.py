@@ -10,11 +10,15 @@ from radex.store.documents import DocumentRepository
 from radex.store.folders import FolderRepository
 from radex.store.imports import ImportRepository
 from radex.store.migrate import make_engine, parse_url, upgrade
+from radex.store.people import PeopleRepository
 from radex.store.sources import SourceRepository
 
 
-class Store(SourceRepository, FolderRepository, DocumentRepository, ImportRepository):
-    """Sources, folders, documents (with versions, chunks, vectors) and import runs.
+class Store(
+    SourceRepository, FolderRepository, DocumentRepository, ImportRepository, PeopleRepository
+):
+    """Sources, folders, documents (with versions, chunks, vectors), import runs, and people
+    (users, groups, folder grants, identity links, synced group memberships).
 
     Every method runs in its own short transaction, so one Store may be shared by threads
     (and by asyncio code calling it synchronously).

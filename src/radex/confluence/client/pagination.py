@@ -192,6 +192,11 @@ async def step_over_v2(
     return nxt if nxt is not None else ""
 
 
+MAX_SKIPPED = 5
+"""A v1 walk gives up (the listing recorded as incomplete) after this many failing positions in a
+row: one poisoned item is skipped, an endpoint that fails everywhere is not walked forever."""
+
+
 async def walk_v1(
     transport: Transport,
     listing: Listing[Any],
@@ -209,6 +214,7 @@ async def walk_v1(
     obs = transport.observer
     shrink = Shrink(limit, limit)
     start = int(params.get("start", 0) or 0)
+    skipped = 0  # positions skipped in a row
     while True:
         query = {**params, "start": start, "limit": shrink.size}
         try:
@@ -218,8 +224,14 @@ async def walk_v1(
                 obs.emit("page_size_halved", listing=listing.name, size=shrink.size)
                 continue
             listing.fail(obs, ItemFailure(listing.name, f"start={start}", None, str(exc)))
+            skipped += 1
+            if skipped >= MAX_SKIPPED:  # not one bad item: the listing itself is failing
+                reason = f"gave up after {skipped} failing positions in a row"
+                listing.fail(obs, ItemFailure(listing.name, f"start={start + 1}", None, reason))
+                return
             start += 1
             continue
+        skipped = 0
         block = body.get(results_key, {}) if results_key else body
         results = block.get("results", [])
         for item in results:

@@ -79,8 +79,9 @@ class Grants:
         return not self.users and not self.groups
 
     def admits(self, user: User | None) -> bool:
-        """True when the user (None = anonymous) holds this grant."""
-        if user is None:
+        """True when the user (None = anonymous) holds this grant. What anonymous users may
+        do, every logged-in user may do too (Confluence's rule for the Anonymous grant)."""
+        if user is None or self.anonymous:
             return self.anonymous
         return user.username in self.users or bool(user.groups & self.groups)
 

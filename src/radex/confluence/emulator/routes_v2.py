@@ -142,7 +142,8 @@ async def get_space(ctx: Ctx) -> Response:
 
 
 def permission_assignments(ctx: Ctx, space: Space) -> list[dict[str, Any]]:
-    """The space's grants as v2 SpacePermissionAssignments (users by accountId, groups by id)."""
+    """The space's grants as v2 SpacePermissionAssignments (users by accountId, groups by id,
+    anonymous access as the role ``ANONYMOUS``)."""
     site = ctx.site
     out: list[dict[str, Any]] = []
     for grant, pairs in GRANT_OPERATIONS.items():
@@ -151,6 +152,8 @@ def permission_assignments(ctx: Ctx, space: Space) -> list[dict[str, Any]]:
         principals += [
             ("group", site.groups[g].id) for g in sorted(holders.groups) if g in site.groups
         ]
+        if holders.anonymous:  # anonymous access is the role ANONYMOUS in v2
+            principals.append(("role", "ANONYMOUS"))
         for kind, pid in principals:
             for op, target in pairs:
                 digest = hashlib.sha256(f"{space.id}:{kind}:{pid}:{op}:{target}".encode())
