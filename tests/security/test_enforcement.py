@@ -26,6 +26,7 @@ from radex.confluence.emulator.model import Grants
 from radex.confluence.emulator.serve import base_url
 from radex.errors import AuthError
 from radex.ingest.plan import ImportTarget
+from radex.ingest.uploads import UploadFile
 from radex.llm.base import NOTHING_FOUND
 from radex.security.directory import Directory
 from radex.store.migrate import alembic_config, parse_url
@@ -390,3 +391,20 @@ def test_as_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         assert "zeta" not in answer["answer"].lower()
         assert runner.invoke(cli, ["ask", "x", "--as", "nobody"]).exit_code != 0
         assert svc.store.source("wiki").id == source.id
+
+
+def test_imports_and_uploads_are_owned_by_who_made_them(
+    site: tuple[Services, Emulator, Any],
+) -> None:
+    svc, _, _ = site
+    me = svc.settings.local_user
+    eng = svc.store.folder_by_path("/ENG")
+    assert eng is not None
+    assert {(g.subject, g.level) for g in svc.store.grants(eng.id)} >= {(f"user:{me}", "owner")}
+    note = UploadFile("plan.txt", b"The offsite plan is to sail to the island.")
+    asyncio.run(svc.uploader().upload([note], "/Mine"))
+    Directory(svc.store).add_user(me)
+    assert "plan.txt" in titles(svc, me)  # their own folder grant and their own Acl
+    assert "plan.txt" not in titles(svc, "alice")
+    Directory(svc.store).grant("/Mine", "anyone", "viewer")
+    assert "plan.txt" not in titles(svc, "alice")  # the folder opens, the Acl does not

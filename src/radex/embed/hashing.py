@@ -22,7 +22,7 @@ _WORD = re.compile(r"\w+")
 _EMPTY = "\x00empty"  # the feature of a text with none, so that every row has unit length
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # the common features; a bigger cache only grows with the corpus
 def _bucket(feature: str, dim: int) -> tuple[int, float]:
     """The bucket and sign a feature hashes to."""
     value = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")

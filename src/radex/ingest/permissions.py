@@ -34,6 +34,7 @@ class AclResolver:
         self.warnings: list[str] = []
         self._spaces: dict[str, tuple[str, frozenset[Principal]]] = {}
         self._restrictions: dict[str, Restriction | None] = {}
+        self._acls: dict[tuple[str, tuple[Restriction | None, ...]], Acl] = {}
         account = source.account_id
         self._seen = (Principal.of_source("user", source.id, account),) if account else ()
 
@@ -74,11 +75,18 @@ class AclResolver:
         return self._restrictions[content_id]
 
     async def acl(self, page: Page) -> Acl:
-        """The page's Acl: space clause ∧ each ancestor's restriction ∧ its own."""
+        """The page's Acl: space clause ∧ each ancestor's restriction ∧ its own (pages with
+        the same space and restrictions share one Acl object)."""
         _, clause = await self.space(page.space_key or "")
         chain = [await self.restriction(a.id) for a in page.ancestors or ()]
         chain.append(await self.restriction(page.id))
-        return page_acl(clause, chain, self.source.id, observed_readers=self._seen)
+        key = (page.space_key or "", tuple(chain))
+        found = self._acls.get(key)
+        if found is None:
+            found = self._acls[key] = page_acl(
+                clause, chain, self.source.id, observed_readers=self._seen
+            )
+        return found
 
 
 @dataclass

@@ -103,6 +103,8 @@ class Uploader:
         if not parts:
             raise InputError("give a folder to upload into", hint="e.g. --folder /Team/Docs")
         target = self.store.ensure_folder(parts, self.user, None)
+        if not self.store.grants(target.id):  # a new folder: the uploader owns it
+            self.store.set_grant(target.id, f"user:{self.user}", "owner")
         report = UploadReport()
         writer = Writer(
             store=self.store,
