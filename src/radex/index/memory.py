@@ -290,7 +290,7 @@ class RowMasks:
                 mask.penalty = _penalty(mask.allowed, n)
             else:
                 mask.penalty[rows] = np.where(now, np.float32(0.0), np.float32(-np.inf))
-        if mask.rows is not None and (n != mask.n or not np.array_equal(now, before)):
+        if mask.rows is not None and not np.array_equal(now, before):  # else rows hold
             mask.rows, mask.sub = None, None
         mask.n, mask.trail, mask.docs = n, self.trail.mark(), admitted.changes.mark()
         return True

@@ -26,7 +26,6 @@ import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -41,7 +40,6 @@ from radex.index.resident import Resident
 from radex.index.tokens import terms
 from radex.types import Acl, Chunk, Principal, SearchFilters
 
-_DOC_CACHE: Final = 10_000
 """Documents kept for ``fetch`` before the cache starts over."""
 
 
@@ -54,8 +52,6 @@ class SqliteIndex(SearchIndex):
         self._db_lock = threading.RLock()
         self._mem_lock = threading.RLock()
         self._memory: Resident | None = None
-        self._docs: dict[str, IndexDoc] = {}
-        self._docs_state = (-1, -1)
         self._generation = 0
         self._touched = False
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
