@@ -209,9 +209,8 @@ def check_site(svc: Services, generated: Generated) -> None:
     directory = Directory(svc.store)
 
     async def load() -> Any:
-        source = await svc.sources.connect(
-            f"site{n}", base_url(emu, "127.0.0.1", 9), admin_credential(emu)
-        )
+        site_url = base_url(emu, "127.0.0.1", 7)  # no other test uses it: its limiter is ours
+        source = await svc.sources.connect(f"site{n}", site_url, admin_credential(emu))
         async with svc.sources.open(source) as client:
             for space in generated.fixture["spaces"]:
                 report = await svc.importer(source, client).run(

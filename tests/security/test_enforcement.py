@@ -109,7 +109,7 @@ def radex(home: Path, emu: Emulator, **settings: Any) -> Services:
 def load(svc: Services, emu: Emulator, *spaces: str) -> SourceRecord:
     async def go() -> SourceRecord:
         source = await svc.sources.connect(
-            "wiki", base_url(emu, "127.0.0.1", 9), admin_credential(emu)
+            "wiki", base_url(emu, "127.0.0.1", 6), admin_credential(emu)
         )
         async with svc.sources.open(source) as client:
             for key in spaces or ("ENG", "HR"):
@@ -282,7 +282,7 @@ def test_unreadable_restrictions_fail_closed_and_are_reported(tmp_path: Path) ->
 
         async def go() -> Any:
             source = await svc.sources.connect(
-                "wiki", base_url(emu, "127.0.0.1", 9), admin_credential(emu)
+                "wiki", base_url(emu, "127.0.0.1", 6), admin_credential(emu)
             )
             async with svc.sources.open(source) as client:
                 readable = client.restrictions
