@@ -412,3 +412,15 @@ async def test_oauth_clients_get_a_points_budget_and_token_clients_do_not() -> N
         credential = await oauth_dance(emu, http, "alice")
         client = ConfluenceClient.connect("http://wiki.test", credential, http=http)
         assert client.limiter.config.points_per_hour == 65_000
+
+
+def test_a_client_asking_for_other_limits_gets_them() -> None:
+    emu = make_emulator("dc")
+    fast = LimitConfig(rate=500.0, burst=100)
+    a = ConfluenceClient.connect("http://three.test", token_for(emu, "alice"))
+    b = ConfluenceClient.connect("http://three.test", token_for(emu, "bob"), limits=fast)
+    c = ConfluenceClient.connect("http://three.test", token_for(emu, "bob"), limits=fast)
+    assert a.limiter is not b.limiter
+    assert b.limiter is c.limiter
+    assert b.limiter.rate == 500.0
+    assert a.limiter.rate == LimitConfig().rate

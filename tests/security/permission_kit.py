@@ -209,7 +209,7 @@ def check_site(svc: Services, generated: Generated) -> None:
     directory = Directory(svc.store)
 
     async def load() -> Any:
-        site_url = base_url(emu, "127.0.0.1", 7)  # no other test uses it: its limiter is ours
+        site_url = base_url(emu, "127.0.0.1", 7)
         source = await svc.sources.connect(f"site{n}", site_url, admin_credential(emu))
         async with svc.sources.open(source) as client:
             for space in generated.fixture["spaces"]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import asdict
 from typing import Annotated
 
 import typer
 
 from radex.cli.common import app, err, translate_errors
-from radex.cli.kb import JsonOpt, SourceOpt, services
+from radex.cli.kb import JsonOpt, SourceOpt, print_json, services
 from radex.ingest.permissions import RefreshReport
 
 permissions_app = typer.Typer(help="Keep RADEX's permissions true to Confluence.")
@@ -39,7 +38,7 @@ def refresh(
 
         reports = asyncio.run(go())
     if as_json:
-        typer.echo(json.dumps([{"source": n, **asdict(r)} for n, r in reports], indent=2))
+        print_json([{"source": n, **asdict(r)} for n, r in reports])
         return
     for name, r in reports:
         typer.echo(

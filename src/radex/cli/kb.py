@@ -68,7 +68,8 @@ def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
+    """Print data as indented JSON (the ``--json`` output of every command)."""
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -181,7 +182,7 @@ def list_sources(as_json: JsonOpt = False) -> None:
     with services() as svc:
         rows = svc.store.sources()
     if as_json:
-        _print_json(
+        print_json(
             [
                 {
                     "name": s.name,
@@ -416,7 +417,7 @@ def search(
         reader = svc.reader(as_user)
         hits = svc.search(query, k=k, filters=_filters(space, label, folder), reader=reader)
     if as_json:
-        _print_json([hit_data(h) for h in hits])
+        print_json([hit_data(h) for h in hits])
         return
     if not hits:
         typer.echo("no matches you can read")
@@ -453,7 +454,7 @@ def ask(
         reader = svc.reader(as_user)
         answer = svc.ask(question, filters=_filters(space, label, folder), reader=reader)
     if as_json:
-        _print_json(answer_data(answer))
+        print_json(answer_data(answer))
     else:
         print_answer(answer)
 
@@ -468,7 +469,7 @@ def folders(as_user: AsOpt = None, as_json: JsonOpt = False) -> None:
     with services() as svc:
         rows = svc.folders(svc.reader(as_user))
     if as_json:
-        _print_json([{"id": f.id, "path": f.path, "name": f.name} for f in rows])
+        print_json([{"id": f.id, "path": f.path, "name": f.name} for f in rows])
         return
     for f in sorted(rows, key=lambda f: f.path):
         typer.echo(f.path)
@@ -499,7 +500,7 @@ def documents(
             for d in svc.documents(space_key=space, reader=reader)
         ]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for r in rows:
         typer.echo(f"{r['external_id']}\t{r['space']}\tv{r['version']}\t{r['title']}")

@@ -5,7 +5,6 @@ printed."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections import defaultdict
 from typing import Annotated, Any
@@ -14,7 +13,7 @@ import typer
 
 from radex.app import Services
 from radex.cli.common import app, err, translate_errors
-from radex.cli.kb import JsonOpt, SourceOpt, pick_source, services
+from radex.cli.kb import JsonOpt, SourceOpt, pick_source, print_json, services
 from radex.errors import InputError, RadexError
 from radex.security.directory import Directory
 from radex.security.memberships import GroupSync, link_by_email, link_identity, sync_groups
@@ -45,10 +44,6 @@ ConfluenceIdOpt = Annotated[
 UserOpt = Annotated[str | None, typer.Option("--user", help="Grant to this RADEX user.")]
 GroupOpt = Annotated[str | None, typer.Option("--group", help="Grant to this RADEX group.")]
 EveryoneOpt = Annotated[bool, typer.Option("--everyone", help="Grant to every RADEX user.")]
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _read_password() -> str:
@@ -134,7 +129,7 @@ def users_list(as_json: JsonOpt = False) -> None:
             )
     rows = [_user_data(u, groups[u.name], links[u.name]) for u in users]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         typer.echo("no users yet: add one with `radex users add NAME`")
@@ -245,7 +240,7 @@ def groups_list(as_json: JsonOpt = False) -> None:
     with services() as svc:
         rows = [{"name": g.name, "members": list(g.members)} for g in svc.store.groups()]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         typer.echo("no groups yet: add one with `radex groups add NAME`")
@@ -379,7 +374,7 @@ def grants_list(
     with services() as svc:
         grants = Directory(svc.store).grants(path)
     if as_json:
-        _print_json([_grant_data(g) for g in grants])
+        print_json([_grant_data(g) for g in grants])
         return
     if not grants:
         typer.echo("no grants" + (f" on {path}" if path else ": add one with `radex grants add`"))

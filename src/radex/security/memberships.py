@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from radex.confluence.client import ConfluenceClient, Listing
-from radex.confluence.client.parse import person_v1
+from radex.confluence.client.dc import DataCenterClient
 from radex.errors import InputError, NotFoundError, UpstreamError
 from radex.security.directory import Directory
 from radex.store import Store
@@ -112,8 +112,8 @@ async def resolve_identity(
     if not wanted:
         raise InputError("a Confluence user id is empty", hint="give an accountId or userKey")
     found = next((p for p in await client.users([wanted]) if p.id == wanted), None)
-    if found is None and client.deployment == "dc":
-        found = await _dc_user_by_name(client, wanted)
+    if found is None and isinstance(client, DataCenterClient):
+        found = await client.user_by_username(wanted)
     if found is None or found.kind in ("anonymous", "unknown") or not found.id:
         raise NotFoundError(
             f"no Confluence user {wanted} on {where}",
@@ -193,14 +193,3 @@ def _incomplete(source: SourceRecord, what: str, detail: str) -> UpstreamError:
 
 def _real(person: Person) -> bool:
     return bool(person.id) and person.kind not in ("anonymous", "unknown")
-
-
-async def _dc_user_by_name(client: ConfluenceClient, username: str) -> Person | None:
-    """Data Center: the user with this username (``/user?username=``), or None."""
-    try:
-        data = await client.get_json(
-            await client.v1("/user"), params={"username": username}, identity=True
-        )
-    except NotFoundError:
-        return None
-    return person_v1(data)

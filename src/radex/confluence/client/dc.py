@@ -213,6 +213,16 @@ class DataCenterClient(ConfluenceClient):
             out.append(parse.person_v1(data))
         return out
 
+    async def user_by_username(self, username: str) -> Person | None:
+        """``/user?username=…``: the person with this username, or None."""
+        try:
+            data = await self.get_json(
+                await self.v1("/user"), params={"username": username}, identity=True
+            )
+        except NotFoundError:
+            return None
+        return parse.person_v1(data)
+
     def groups(self) -> Listing[Group]:
         """``/group``."""
         return self._mapped("groups", "/group", {}, 1000, parse.group_v1)

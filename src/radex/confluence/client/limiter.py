@@ -159,16 +159,18 @@ class SiteLimiter:
                 st.pause_until = max(st.pause_until, self.clock() + reset_in_s)
 
 
-_REGISTRY: dict[str, SiteLimiter] = {}
+_REGISTRY: dict[tuple[str, LimitConfig], SiteLimiter] = {}
 _REGISTRY_LOCK = threading.Lock()
 
 
 def limiter_for(key: str, config: LimitConfig | None = None) -> SiteLimiter:
-    """The process-wide limiter of a site (created with ``config`` on first use)."""
+    """The process-wide limiter of a site for one configuration: every client of the site with
+    the same limits shares it (a client asking for other limits gets them, not the first's)."""
+    wanted = config or LimitConfig()
     with _REGISTRY_LOCK:
-        limiter = _REGISTRY.get(key)
+        limiter = _REGISTRY.get((key, wanted))
         if limiter is None:
-            limiter = _REGISTRY[key] = SiteLimiter(config or LimitConfig())
+            limiter = _REGISTRY[(key, wanted)] = SiteLimiter(wanted)
         return limiter
 
 
