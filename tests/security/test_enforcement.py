@@ -292,7 +292,15 @@ def test_unreadable_restrictions_fail_closed_and_are_reported(tmp_path: Path) ->
                         raise AuthError("the credential may not read restrictions")
                     return await readable(content_id)
 
+                listed = client.search
+
+                def search(cql: str, **kw: Any) -> Any:
+                    if cql.startswith("id in (") and security.id in cql:  # the same refusal
+                        raise AuthError("the credential may not read restrictions")
+                    return listed(cql, **kw)
+
                 client.restrictions = restrictions  # type: ignore[method-assign]
+                client.search = search  # type: ignore[method-assign]
                 report = await svc.importer(source, client).run(ImportTarget.page(zeta.id))
             return source, report
 

@@ -201,7 +201,7 @@ def test_import_run_lifecycle(store: Store) -> None:
     store.record_item(run.id, "2", "Two", "failed", "conversion failed: bad macro")
     store.record_item(run.id, "3", "Three", "unchanged")
     store.update_import_counts(run.id, {"seen": 3})
-    counts = {"seen": 3, "imported": 1, "unchanged": 1, "failed": 1, "chunks": 7}
+    counts = {"seen": 3, "imported": 1, "updated": 0, "unchanged": 1, "failed": 1, "chunks": 7}
     done = store.finish_import(run.id, "done", counts)
     assert done.status == "done"
     assert dict(done.counts) == counts

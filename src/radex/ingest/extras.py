@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,14 +21,23 @@ from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.errors import RadexError
 from radex.extract import Extraction, Limits
 from radex.ingest.pipeline import Timings, Work, Writer
-from radex.ingest.plan import ImportTarget, Selected, breadcrumb, same_breadcrumb, same_metadata
+from radex.ingest.plan import (
+    Selected,
+    breadcrumb,
+    document_key,
+    same_breadcrumb,
+    same_metadata,
+)
 from radex.store import Store
 from radex.store.records import ItemOutcome, SourceRecord
 from radex.types import Attachment, Comment, ContentRef, Document, DocumentType
 
 T = TypeVar("T")
 Fail = Callable[[str, str, str], Awaitable[None]]
-Extractor = Callable[..., Extraction]  # ExtractWorker.extract or extract_in_subprocess
+Extractor = Callable[..., Extraction]
+Resolve = Callable[
+    [str], Awaitable["Selected | None"]
+]  # ExtractWorker.extract or extract_in_subprocess
 ATTACHMENT_EXPAND = ("version", "container")
 COMMENT_EXPAND = ("body.storage", "version", "container", "history", "ancestors")
 _PAGE_HEADING = re.compile(r"^Page (\d+)\b")
@@ -91,29 +99,44 @@ class Extras:
         self.limits, self.extractor = limits, extractor
         self._fail, self._names = fail, names
 
-    async def run(self, target: ImportTarget, pages: Sequence[Selected]) -> None:
-        """Import the extras of ``pages`` (all of them, changed or not: extras change alone)."""
+    async def run(
+        self,
+        pages: Sequence[Selected],
+        *,
+        cql: str | None = None,
+        resolve: Resolve | None = None,
+    ) -> None:
+        """Import the extras of ``pages`` (all of them, changed or not: extras change alone),
+        one listing per page; or, with ``cql``, those one CQL listing gives (a space's), their
+        pages found by ``resolve``."""
         by_id = {s.page.id: s for s in pages}
-        if not by_id:
+        if not by_id and cql is None:
             return
+
+        async def container(page_id: str) -> Selected | None:
+            if page_id not in by_id and resolve is not None and len(by_id) < 4096:
+                found = await resolve(page_id)
+                if found is None:
+                    return None
+                by_id[page_id] = found
+            return by_id.get(page_id)
+
         if self.options.attachments:
-            async for att in self._attachments(target, pages):
-                sel = by_id.get(att.container_id)
+            async for att in self._attachments(cql, pages):
+                sel = await container(att.container_id)
                 if sel is not None:
                     await self._attachment(sel, att)
         if self.options.comments:
-            async for comment in self._comments(target, pages):
-                sel = by_id.get(comment.container_id)
+            async for comment in self._comments(cql, pages):
+                sel = await container(comment.container_id)
                 if sel is not None:
                     await self._comment(sel, comment)
 
     # ---- listing --------------------------------------------------------------------------
 
-    def _attachments(
-        self, target: ImportTarget, pages: Sequence[Selected]
-    ) -> AsyncIterator[Attachment]:
+    def _attachments(self, cql: str | None, pages: Sequence[Selected]) -> AsyncIterator[Attachment]:
         return self._listed(
-            target,
+            cql,
             pages,
             "attachments",
             Attachment,
@@ -123,9 +146,9 @@ class Extras:
             lambda sel: self.client.attachments(sel.page.id, kind=sel.page.kind),
         )
 
-    def _comments(self, target: ImportTarget, pages: Sequence[Selected]) -> AsyncIterator[Comment]:
+    def _comments(self, cql: str | None, pages: Sequence[Selected]) -> AsyncIterator[Comment]:
         return self._listed(
-            target,
+            cql,
             pages,
             "comments",
             Comment,
@@ -135,7 +158,7 @@ class Extras:
 
     async def _listed(
         self,
-        target: ImportTarget,
+        cql: str | None,
         pages: Sequence[Selected],
         what: str,
         kind: type[T],
@@ -145,8 +168,8 @@ class Extras:
         """Items as they arrive (never all in memory): one CQL listing for a space, else one
         listing per page; a listing that fails is a failed item and the others go on."""
         sources: Iterable[tuple[Listing[Any], str, str]]
-        if target.kind == "space":
-            sources = [(by_cql(f'space = "{target.value}"'), target.value, "")]
+        if cql is not None:
+            sources = [(by_cql(cql), cql, "")]
         else:
             sources = ((by_page(sel), sel.page.id, sel.page.title) for sel in pages)
         for listing, item_id, title in sources:
@@ -166,7 +189,7 @@ class Extras:
     ) -> Document:
         page = sel.page
         return Document(
-            id=stored.id if stored else uuid.uuid4().hex,
+            id=stored.id if stored else document_key(self.source.id, meta.external_id),
             source_id=self.source.id,
             external_id=meta.external_id,
             type=meta.kind,

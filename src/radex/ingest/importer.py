@@ -1,20 +1,23 @@
 """Import Confluence content: list, diff, fetch what changed, convert, chunk, embed, store.
 
-An import first lists the selection's metadata with one CQL listing (versions, ancestors,
-labels, read restrictions; no bodies). Pages whose version and metadata match what RADEX holds
-are skipped without a single write; only new or changed pages have their bodies fetched,
-converted, chunked and embedded. Bodies stream through a bounded queue, so memory does not grow
-with the size of the space. One bad page is a failed item of the import, never its end.
+An import runs in resumable steps. It first lists the selection's metadata with one CQL listing
+(versions, ancestors, labels, read restrictions; no bodies) into the run's work list in the
+database, in batches. Each batch is then diffed against what RADEX holds: unchanged pages are
+skipped without a single write; only new or changed pages have their bodies fetched, converted,
+chunked and embedded. A space's attachments and comments follow in one listing. Each step can
+be redone after a crash with the same result, and no step holds more than one batch in memory.
+One bad page is a failed item of the import, never its end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import nullcontext
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, MutableMapping, Sequence
+from contextlib import asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
 
 from radex.blobs import BlobStore
 from radex.confluence.acl import fails_closed
@@ -25,6 +28,7 @@ from radex.errors import NotFoundError, RadexError
 from radex.extract import DEFAULT_LIMITS, ExtractWorker, Limits, extract_in_subprocess
 from radex.index import SearchIndex
 from radex.ingest.extras import Extractor, Extras, ExtrasOptions
+from radex.ingest.listed import page_from_data, page_to_data
 from radex.ingest.permissions import AclResolver
 from radex.ingest.pipeline import Timings, Work, Writer
 from radex.ingest.plan import (
@@ -34,6 +38,7 @@ from radex.ingest.plan import (
     breadcrumb,
     content_hash,
     document_for,
+    document_key,
     folder_name,
     same_breadcrumb,
     same_metadata,
@@ -41,10 +46,13 @@ from radex.ingest.plan import (
 )
 from radex.ingest.progress import NoProgress, Progress
 from radex.store import Store
-from radex.store.records import ImportRun, ImportStatus, ItemOutcome, SourceRecord
-from radex.types import Document, Page
+from radex.store.records import ImportPurpose, ImportRun, ImportStatus, ItemOutcome, SourceRecord
+from radex.types import Document, Page, VersionInfo
 
-BULK_FETCH_MIN = 50  # from this many changed pages of a space on, list bodies instead of GETs
+BULK_FETCH_MIN = 10  # from this many changed pages in a batch on, list bodies instead of GETs
+BATCH_PAGES = 100  # pages per resumable batch
+BODY_EXPAND = ("body.storage", "version", "space", "history")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MENTION = re.compile(r'ri:(account-id|userkey)="([^"]+)"')
 
 
@@ -62,6 +70,51 @@ class ImportReport:
     def ok(self) -> bool:
         """True when every selected page was imported or already up to date."""
         return self.run.status == "done" and not self.failures
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """Everything an import's steps need, kept with its job so that it can resume anywhere:
+    the target, the folder it maps into, which extras, and for a sync the CQL that narrows the
+    listing (``lastmodified >= ...`` or ``id in (...)``)."""
+
+    target: ImportTarget
+    folder: str | None = None
+    extras: ExtrasOptions = field(default_factory=ExtrasOptions)
+    narrow: str | None = None
+    purpose: ImportPurpose = "import"
+    extras_per_page: bool = False  # list each page's extras (not the space's, by CQL)
+
+    def listing_cql(self) -> str:
+        """The CQL that lists this import's pages (metadata only)."""
+        base = self.target.manifest_cql()
+        return f"({base}) and ({self.narrow})" if self.narrow else base
+
+    def to_data(self) -> dict[str, Any]:
+        """The spec as JSON-ready data."""
+        t = self.target
+        return {
+            "target": [t.kind, t.value, list(t.ids)],
+            "folder": self.folder,
+            "extras": [self.extras.attachments, self.extras.comments],
+            "narrow": self.narrow,
+            "purpose": self.purpose,
+            "extras_per_page": self.extras_per_page,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ImportSpec:
+        """The spec :meth:`to_data` wrote."""
+        kind, value, ids = data["target"]
+        attachments, comments = data.get("extras", [True, True])
+        return cls(
+            ImportTarget(kind, value, tuple(ids)),
+            data.get("folder"),
+            ExtrasOptions(attachments=attachments, comments=comments),
+            data.get("narrow"),
+            data.get("purpose", "import"),
+            bool(data.get("extras_per_page", False)),
+        )
 
 
 class Importer:
@@ -82,15 +135,17 @@ class Importer:
         progress: Progress | None = None,
         extract_worker: ExtractWorker | None = None,
         owner: str | None = None,
+        batch_pages: int = BATCH_PAGES,
     ) -> None:
         self.store, self.blobs, self.index, self.embedder = store, blobs, index, embedder
-        self.extract_worker = extract_worker  # shared and kept open; else one per run
+        self.extract_worker = extract_worker  # shared and kept open; else one per step
         self.owner = owner  # the importing RADEX user: owner of the folders an import creates
         self._owned: set[str] = set()
         self.source, self.client = source, client
         self.concurrency = concurrency
         self.max_page_chars = max_page_chars
         self.limits = limits
+        self.batch_pages = batch_pages
         self.progress: Progress = progress or NoProgress()
         self._acls = AclResolver(client, source)
         self._folders: dict[tuple[str, ...], str] = {}
@@ -99,10 +154,17 @@ class Importer:
         self._timings = Timings()
         self._writer: Writer | None = None
         self._extractor: Extractor = extract_in_subprocess
+        self._failures: list[tuple[str, str, str]] = []
+        self._totals: dict[str, int] = {}
         wiki = "/wiki" if client.deployment == "cloud" else ""
         self._link_base = source.base_url.rstrip("/") + wiki
 
-    # ---- the run ------------------------------------------------------------------------------
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings so far (permission data that could not be read, ...)."""
+        return list(self._acls.warnings)
+
+    # ---- the run, all steps at once ---------------------------------------------------------
 
     async def run(
         self,
@@ -113,59 +175,156 @@ class Importer:
     ) -> ImportReport:
         """Import the target into ``folder`` (default: a folder named after the space), with the
         pages' attachments and comments unless ``extras`` turns them off."""
-        root = _folder_parts(folder)
-        if target.kind == "space":
-            await self._acls.space(target.value)  # unknown key: NotFoundError before any write
-        root_id = self._folder(root) if root else None
-        run = await asyncio.to_thread(
-            self.store.start_import, self.source.id, target.kind, target.value, root_id
-        )
-        report = ImportReport(run, timings=self._timings)
-        counts = {"seen": 0, "imported": 0, "updated": 0, "unchanged": 0, "failed": 0, "chunks": 0}
-        status: ImportStatus = "done"
-        error: str | None = None
+        return await self.run_spec(ImportSpec(target, folder, extras or ExtrasOptions()))
+
+    async def run_spec(self, spec: ImportSpec, *, job_id: str | None = None) -> ImportReport:
+        """Every step of an import, one after the other, in this process."""
+        run = await self.start(spec, job_id=job_id)
         try:
-            with self._timings.timed("list"):
-                manifest = await self._manifest(target, report)
-            counts["seen"] = len(manifest)
-            if target.kind == "page" and not manifest:
-                raise NotFoundError(
-                    f"no page or blog post with id {target.value}",
-                    hint=f"check the id, and that {self.source.display_name or 'you'} may view it",
-                )
+            batches = await self.list_pages(run, spec)
+            done = 0
+            while done < batches:
+                batches = await self.import_batch(run, spec, done)
+                done += 1
+            await self.import_extras(run, spec)
+        except RadexError as exc:
+            await self.finish(run, "failed", str(exc))
+            raise
+        return await self.finish(run)
+
+    # ---- the steps --------------------------------------------------------------------------
+
+    async def start(self, spec: ImportSpec, *, job_id: str | None = None) -> ImportRun:
+        """Check the target and record a running import (an unknown space key raises
+        NotFoundError before any write)."""
+        root = _folder_parts(spec.folder)
+        if spec.target.kind == "space":
+            await self._acls.space(spec.target.value)
+        root_id = self._folder(root) if root else None
+        return await asyncio.to_thread(
+            self.store.start_import,
+            self.source.id,
+            spec.target.kind,
+            spec.target.value,
+            root_id,
+            job_id=job_id,
+            purpose=spec.purpose,
+        )
+
+    async def list_pages(self, run: ImportRun, spec: ImportSpec) -> int:
+        """List the selection's metadata into the run's work list; returns how many batches."""
+        await asyncio.to_thread(self.store.clear_import_pages, run.id)
+        listing = self.client.search(spec.listing_cql(), expand=MANIFEST_EXPAND)
+        seen, batches = await self._list_into(run, listing, 0)
+        for failure in listing.failures:
+            await self._fail(run, failure.item_id or failure.position, "", failure.error)
+        self.progress.total("listed", seen)
+        await asyncio.to_thread(self.store.add_import_counts, run.id, {"seen": seen})
+        if spec.target.kind == "page" and not seen and not listing.failures:
+            raise NotFoundError(
+                f"no page or blog post with id {spec.target.value}",
+                hint=f"check the id, and that {self.source.display_name or 'you'} may view it",
+            )
+        return batches
+
+    async def _list_into(
+        self, run: ImportRun, listing: AsyncIterable[Any], first_batch: int
+    ) -> tuple[int, int]:
+        """Stream a listing into the work list from ``first_batch`` on: (pages, batches)."""
+        buffer: list[tuple[str, dict[str, Any]]] = []
+        seen, batch = 0, first_batch
+        with self._timings.timed("list"):
+            async for item in listing:
+                if not (isinstance(item, Page) and item.status == "current"):
+                    continue
+                buffer.append((item.id, page_to_data(item)))
+                self.progress.advance("listed")
+                if len(buffer) >= self.batch_pages:
+                    seen += await asyncio.to_thread(
+                        self.store.add_import_pages, run.id, batch, buffer
+                    )
+                    batch, buffer = batch + 1, []
+            if buffer:
+                seen += await asyncio.to_thread(self.store.add_import_pages, run.id, batch, buffer)
+                batch += 1
+        return seen, await asyncio.to_thread(self.store.import_batches, run.id)
+
+    async def import_batch(self, run: ImportRun, spec: ImportSpec, number: int) -> int:
+        """Diff, fetch, convert and write one batch of the work list (and, unless the space's
+        extras are listed at the end, the batch's attachments and comments). Returns how many
+        batches the work list has now (a sync adds the pages below moved ones)."""
+        metas = await asyncio.to_thread(self.store.import_batch, run.id, number)
+        pages = [page_from_data(m) for m in metas]
+        await self._know_ancestors(run, pages)
+        root = _folder_parts(spec.folder)
+        counts: dict[str, int] = {}
+        async with self._writing(run, counts) as writer:
             with self._timings.timed("diff"):
-                selected = [
-                    await self._select(p, target, manifest, root) for p in manifest.values()
-                ]
-                to_fetch, rechunk, meta_only = self._diff(selected, counts)
+                selected = [await self._select(p, spec.target, root) for p in pages]
+                to_fetch, rechunk, meta_only, moved = self._diff(selected, counts)
             counts["acl_fail_closed"] = sum(fails_closed(s.acl) for s in selected)
-            self.progress.total("fetched", len(to_fetch) + len(rechunk))
-            self.progress.total("converted", len(to_fetch) + len(rechunk))
-            with (
-                nullcontext(self.extract_worker)
-                if self.extract_worker
-                else ExtractWorker() as worker
-            ):
-                self._extractor = worker.extract
+            self._grow("fetched", len(to_fetch) + len(rechunk))
+            self._grow("converted", len(to_fetch) + len(rechunk))
+            for doc in meta_only:
+                await writer.update_meta(doc)
+            await self._process(run, to_fetch, rechunk)
+            if spec.target.kind != "space" or spec.extras_per_page:
+                await self._extras(run, writer, spec.extras).run(selected)
+        batches = await asyncio.to_thread(self.store.import_batches, run.id)
+        if moved and spec.narrow:
+            batches = await self._list_below(run, spec, moved, batches)
+        return batches
+
+    async def import_extras(self, run: ImportRun, spec: ImportSpec) -> None:
+        """A space's attachments and comments, listed by CQL (a sync lists those changed
+        since its cursor); their pages are looked up in the store."""
+        if spec.target.kind != "space" or spec.extras_per_page:
+            return
+        cql = f'space = "{spec.target.value}"'
+        if spec.narrow:
+            cql = f"{cql} and ({spec.narrow})"
+        async with self._writing(run, {}) as writer:
+            await self._extras(run, writer, spec.extras).run((), cql=cql, resolve=self._container)
+
+    async def finish(
+        self, run: ImportRun, status: ImportStatus = "done", error: str | None = None
+    ) -> ImportReport:
+        """Close the run: its failures (one per item, the last reason) and final status; the
+        work list of a finished run is dropped."""
+        items = await asyncio.to_thread(self.store.import_items, run.id, "failed")
+        last: dict[str, tuple[str, str, str]] = {}
+        for item in items:
+            last[item.external_id] = (item.external_id, item.title or "", item.reason or "")
+        failures = list(last.values())
+        done = await asyncio.to_thread(
+            self.store.finish_import, run.id, status, {"failed": len(failures)}, error
+        )
+        if status == "done":
+            await asyncio.to_thread(self.store.clear_import_pages, run.id)
+        return ImportReport(done, failures, self.warnings, self._timings)
+
+    @asynccontextmanager
+    async def _writing(
+        self, run: ImportRun, counts: MutableMapping[str, int]
+    ) -> AsyncIterator[Writer]:
+        """A writer for one step; the step's tallies are added to the run when it ends."""
+        with nullcontext(self.extract_worker) if self.extract_worker else ExtractWorker() as worker:
+            self._extractor = worker.extract
+            try:
                 async with self._new_writer(counts) as writer:
                     self._writer = writer
-                    for doc in meta_only:
-                        await writer.update_meta(doc)
-                    await self._process(target, to_fetch, rechunk, report)
-                    options = extras or ExtrasOptions()
-                    await self._extras(writer, report, options).run(target, selected)
-        except RadexError as exc:
-            status, error = "failed", str(exc)
-            raise
-        finally:
-            counts["failed"] = len(report.failures)
-            report.warnings = list(self._acls.warnings)
-            report.run = await asyncio.to_thread(
-                self.store.finish_import, run.id, status, counts, error
-            )
-        return report
+                    yield writer
+            finally:
+                self._writer = None
+                counts.pop("failed", None)
+                if counts:
+                    await asyncio.to_thread(self.store.add_import_counts, run.id, counts)
 
-    def _new_writer(self, counts: dict[str, int]) -> Writer:
+    def _grow(self, stage: str, n: int) -> None:
+        self._totals[stage] = self._totals.get(stage, 0) + n
+        self.progress.total(stage, self._totals[stage])  # type: ignore[arg-type]
+
+    def _new_writer(self, counts: MutableMapping[str, int]) -> Writer:
         return Writer(
             store=self.store,
             blobs=self.blobs,
@@ -179,22 +338,57 @@ class Importer:
 
     # ---- listing and deciding ------------------------------------------------------------------
 
-    async def _manifest(self, target: ImportTarget, report: ImportReport) -> dict[str, Page]:
-        listing = self.client.search(target.manifest_cql(), expand=MANIFEST_EXPAND)
-        pages: dict[str, Page] = {}
-        async for item in listing:
-            if isinstance(item, Page) and item.status == "current":
-                pages[item.id] = item
-                self.progress.advance("listed")
-        for failure in listing.failures:
-            await self._fail(report, failure.item_id or failure.position, "", failure.error)
-        self.progress.total("listed", len(pages))
-        self._acls.know(pages.values())
-        return pages
+    async def _know_ancestors(self, run: ImportRun, pages: Sequence[Page]) -> None:
+        """Learn the read restrictions of the batch's pages and their ancestors: from the
+        work list where it has them, else from one listing of the rest."""
+        self._acls.know(pages)
+        wanted = {a.id for p in pages for a in p.ancestors or ()} - self._acls.known()
+        if not wanted:
+            return
+        listed = await asyncio.to_thread(self.store.import_pages_meta, run.id, wanted)
+        self._acls.know(page_from_data(m) for m in listed.values())
+        rest = sorted(wanted - listed.keys())
+        for start in range(0, len(rest), 100):
+            ids = ", ".join(rest[start : start + 100])
+            with suppress(RadexError):  # else each is read on its own (or fails closed)
+                listing = self.client.search(f"id in ({ids})", expand=MANIFEST_EXPAND)
+                self._acls.know([p async for p in listing if isinstance(p, Page)])
 
-    async def _select(
-        self, page: Page, target: ImportTarget, manifest: dict[str, Page], root: list[str]
-    ) -> Selected:
+    async def _list_below(
+        self, run: ImportRun, spec: ImportSpec, moved: Sequence[str], batches: int
+    ) -> int:
+        """Add the pages below moved or renamed pages to the work list (their breadcrumbs,
+        folders and Acls follow their ancestor's; Confluence does not list them as changed)."""
+        for start in range(0, len(moved), 50):
+            below = " or ".join(f"ancestor = {pid}" for pid in moved[start : start + 50])
+            cql = f"({spec.target.manifest_cql()}) and ({below})"
+            listing = self.client.search(cql, expand=MANIFEST_EXPAND)
+            _, batches = await self._list_into(run, listing, batches)
+            for failure in listing.failures:
+                await self._fail(run, failure.item_id or failure.position, "", failure.error)
+        return batches
+
+    async def _container(self, page_id: str) -> Selected | None:
+        """The stored page an attachment or comment belongs to, as a selection (None when
+        RADEX does not hold the page)."""
+        doc = await asyncio.to_thread(self.store.document, self.source.id, page_id)
+        if doc is None or doc.type not in ("page", "blogpost"):
+            return None
+        space_name, _ = await self._acls.space(doc.space_key or "")
+        page = Page(
+            id=doc.external_id,
+            kind="blogpost" if doc.type == "blogpost" else "page",
+            title=doc.title,
+            space_id="",
+            status="current",
+            version=VersionInfo(doc.version, doc.updated_at or doc.created_at or _EPOCH),
+            space_key=doc.space_key,
+            web_url=doc.url,
+            ancestors=doc.ancestors,
+        )
+        return Selected(page, doc.acl, doc.ancestors, doc.folder_id, space_name)
+
+    async def _select(self, page: Page, target: ImportTarget, root: list[str]) -> Selected:
         ancestors = page.ancestors or ()
         space_name, _ = await self._acls.space(page.space_key or "")
         acl = await self._acls.acl(page)
@@ -235,23 +429,32 @@ class Importer:
 
     def _diff(
         self, selected: Iterable[Selected], counts: dict[str, int]
-    ) -> tuple[list[Selected], list[tuple[Selected, Document]], list[Document]]:
+    ) -> tuple[list[Selected], list[tuple[Selected, Document]], list[Document], list[str]]:
+        """What each page needs: a fetch, a re-chunk, a metadata update or nothing; and which
+        pages moved or were renamed (the pages below them need new breadcrumbs)."""
         to_fetch: list[Selected] = []
         rechunk: list[tuple[Selected, Document]] = []
         meta_only: list[Document] = []
+        moved: list[str] = []
         for sel in selected:
             stored = self.store.document(self.source.id, sel.page.id)
+            if stored is not None and (
+                stored.title != sel.page.title
+                or stored.ancestors != sel.ancestors
+                or stored.acl != sel.acl
+            ):
+                moved.append(sel.page.id)
             if stored is None or stored.version != sel.page.version.number:
                 to_fetch.append(sel)
                 continue
             fresh = self._document(sel, stored.id, stored.content_hash, stored)
             if same_metadata(fresh, stored):
-                counts["unchanged"] += 1
+                counts["unchanged"] = counts.get("unchanged", 0) + 1
             elif not same_breadcrumb(fresh, stored):
                 rechunk.append((sel, stored))
             else:
                 meta_only.append(fresh)
-        return to_fetch, rechunk, meta_only
+        return to_fetch, rechunk, meta_only, moved
 
     def _document(
         self, sel: Selected, doc_id: str, chash: str, stored: Document | None = None
@@ -272,40 +475,37 @@ class Importer:
 
     async def _process(
         self,
-        target: ImportTarget,
+        run: ImportRun,
         to_fetch: list[Selected],
         rechunk: list[tuple[Selected, Document]],
-        report: ImportReport,
     ) -> None:
         for sel, stored in rechunk:
-            await self._rechunk(sel, stored, report)
-        bodies = aiter(self._bodies(target, to_fetch, report))
+            await self._rechunk(run, sel, stored)
+        bodies = aiter(self._bodies(run, to_fetch))
         while True:
             with self._timings.timed("fetch"):
                 item = await anext(bodies, None)
             if item is None:
                 break
             self.progress.advance("fetched")
-            await self._convert(item[0], item[1], report)
+            await self._convert(run, item[0], item[1])
 
     async def _bodies(
-        self, target: ImportTarget, wanted: list[Selected], report: ImportReport
+        self, run: ImportRun, wanted: list[Selected]
     ) -> AsyncIterator[tuple[Selected, Page]]:
         by_id = {s.page.id: s for s in wanted}
-        if target.kind == "space" and len(wanted) >= BULK_FETCH_MIN:
-            for kind in ("page", "blogpost"):
-                if not any(s.page.kind == kind for s in wanted):
-                    continue
-                listing = self.client.pages(target.value, kind=kind)
+        if len(wanted) >= BULK_FETCH_MIN:
+            ids = ", ".join(by_id)
+            listing = self.client.search(f"id in ({ids})", expand=BODY_EXPAND)
+            try:
                 async for page in listing:
-                    sel = by_id.pop(page.id, None)
-                    if sel is not None:
-                        yield sel, page
-                for failure in listing.failures:
-                    if failure.item_id and failure.item_id in by_id:
-                        sel = by_id.pop(failure.item_id)
-                        await self._fail(report, sel.page.id, sel.page.title, failure.error)
-        # Whatever the listings did not give (or every page, for small selections): one GET each.
+                    if isinstance(page, Page) and page.body is not None:
+                        sel = by_id.pop(page.id, None)
+                        if sel is not None:
+                            yield sel, page
+            except RadexError:
+                pass  # what the listing did not give is fetched one by one below
+        # Whatever the listing did not give (or every page, for small batches): one GET each.
         rest = list(by_id.values())
         for start in range(0, len(rest), self.concurrency * 4):
             window = rest[start : start + self.concurrency * 4]
@@ -314,25 +514,25 @@ class Importer:
                 try:
                     yield sel, await task
                 except RadexError as exc:
-                    await self._fail(report, sel.page.id, sel.page.title, str(exc))
+                    await self._fail(run, sel.page.id, sel.page.title, str(exc))
 
     async def _get(self, sel: Selected) -> Page:
         return await self.client.page(sel.page.id, kind=sel.page.kind)
 
-    async def _convert(self, sel: Selected, page: Page, report: ImportReport) -> None:
+    async def _convert(self, run: ImportRun, sel: Selected, page: Page) -> None:
         try:
             await self._resolve_mentions(page.body or "")
             with self._timings.timed("convert"):
                 work = self._prepare(sel, page)
         except RadexError as exc:
-            await self._fail(report, page.id, page.title, str(exc))
+            await self._fail(run, page.id, page.title, str(exc))
             return
         self.progress.advance("converted")
         await self._writer_().put(work)
 
-    def _extras(self, writer: Writer, report: ImportReport, options: ExtrasOptions) -> Extras:
+    def _extras(self, run: ImportRun, writer: Writer, options: ExtrasOptions) -> Extras:
         async def fail(item_id: str, title: str, reason: str) -> None:
-            await self._fail(report, item_id, title, reason)
+            await self._fail(run, item_id, title, reason)
 
         return Extras(
             store=self.store,
@@ -383,7 +583,8 @@ class Importer:
         )
         stored = self.store.document(self.source.id, page.id)
         merged = replace(sel, page=_merge(sel.page, page))
-        doc = self._document(merged, stored.id if stored else uuid.uuid4().hex, content_hash(page))
+        doc_id = stored.id if stored else document_key(self.source.id, page.id)
+        doc = self._document(merged, doc_id, content_hash(page))
         anchors = {h.text: h.anchor for h in conversion.structure.headings}
         crumbs = breadcrumb(merged.space_name, doc.ancestors, doc.title)
         chunks = self._writer_().chunks(doc, conversion.markdown, crumbs, anchors)
@@ -393,12 +594,7 @@ class Importer:
             doc, chunks, conversion.markdown, body.encode(), "application/xml", structure, outcome
         )
 
-    async def _rechunk(
-        self,
-        sel: Selected,
-        stored: Document,
-        report: ImportReport,
-    ) -> None:
+    async def _rechunk(self, run: ImportRun, sel: Selected, stored: Document) -> None:
         """Same body, new breadcrumb (a page or an ancestor was renamed or moved): re-chunk
         from the stored storage body, no fetch."""
         try:
@@ -406,19 +602,17 @@ class Importer:
                 raise NotFoundError("the stored body of this page is missing")
             body = (await asyncio.to_thread(self.blobs.get, stored.storage_key)).decode()
         except RadexError as exc:
-            await self._fail(report, sel.page.id, sel.page.title, str(exc))
+            await self._fail(run, sel.page.id, sel.page.title, str(exc))
             return
         self.progress.advance("fetched")
-        await self._convert(sel, replace(sel.page, body=body), report)
+        await self._convert(run, sel, replace(sel.page, body=body))
 
     async def _resolve_mentions(self, body: str) -> None:
         await self._display_names(sorted({m.group(2) for m in _MENTION.finditer(body)}))
 
-    async def _fail(self, report: ImportReport, item_id: str, title: str, reason: str) -> None:
-        report.failures.append((item_id, title, reason))
-        await asyncio.to_thread(
-            self.store.record_item, report.run.id, item_id, title, "failed", reason
-        )
+    async def _fail(self, run: ImportRun, item_id: str, title: str, reason: str) -> None:
+        self._failures.append((item_id, title, reason))
+        await asyncio.to_thread(self.store.record_item, run.id, item_id, title, "failed", reason)
 
 
 def _merge(meta: Page, full: Page) -> Page:

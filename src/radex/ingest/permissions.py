@@ -60,6 +60,10 @@ class AclResolver:
             if page.read_restriction is not None:
                 self._restrictions.setdefault(page.id, page.read_restriction)
 
+    def known(self) -> set[str]:
+        """The content ids whose direct read restriction is already known."""
+        return set(self._restrictions)
+
     async def restriction(self, content_id: str) -> Restriction | None:
         """The direct read restriction of content (None: it could not be read)."""
         if content_id not in self._restrictions:
@@ -193,5 +197,7 @@ class PermissionRefresh:
         return pages
 
     def _rewrite(self, doc: Document, acl: Acl) -> None:
-        self.store.update_document_meta(replace(doc, acl=acl))
+        # The index first: should the store write not happen, the next refresh sees the old
+        # Acl in the store and writes both again.
         self.index.update_acl(doc.id, acl)
+        self.store.update_document_meta(replace(doc, acl=acl))

@@ -105,9 +105,11 @@ class Writer:
         await self._queue.put(work)
 
     async def update_meta(self, doc: Document) -> None:
-        """Metadata changed, the body did not: update the row and the index, embed nothing."""
-        await asyncio.to_thread(self.store.update_document_meta, doc)
+        """Metadata changed, the body did not: update the index and the row, embed nothing
+        (the index first: a crash in between leaves the store's old metadata, so the change
+        is seen and written again)."""
         await asyncio.to_thread(self._reindex_meta, doc)
+        await asyncio.to_thread(self.store.update_document_meta, doc)
         self.tally(doc, "updated")
 
     def tally(self, doc: Document, outcome: str, n: int = 1) -> None:
@@ -161,8 +163,10 @@ class Writer:
                 )
             if work.raw is not None:
                 doc = replace(doc, storage_key=self.blobs.put(work.raw, work.raw_type))
-            self.store.save_document(doc, work.chunks, vecs, self.embedder.model_id, work.structure)
+            # The index first, the store last: the store's row is what says "done", so a crash
+            # in between leaves a page that the next run imports again (same id, replaced).
             self.index_document(doc, work.chunks, vecs)
+            self.store.save_document(doc, work.chunks, vecs, self.embedder.model_id, work.structure)
 
     def index_document(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Replace the document's entry in the search index."""

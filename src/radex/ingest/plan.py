@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -92,6 +93,15 @@ class Selected:
     ancestors: tuple[ContentRef, ...]
     folder_id: str | None
     space_name: str
+
+
+_KEYS = uuid.UUID("6f1c2a8e-5d1b-4c8e-9a57-2f0e7b3c9d41")
+
+
+def document_key(source_id: str, external_id: str) -> str:
+    """The id of the document content ``external_id`` of a source becomes: the same on every
+    import, so that a step redone after a crash replaces what it wrote, never adds to it."""
+    return uuid.uuid5(_KEYS, f"{source_id}:{external_id}").hex
 
 
 def folder_name(title: str) -> str:

@@ -15,6 +15,7 @@ from radex.store.models import (
 from radex.store.records import (
     ImportItem,
     ImportKind,
+    ImportPurpose,
     ImportRun,
     ImportStatus,
     ItemOutcome,
@@ -179,6 +180,8 @@ def to_import(row: ImportRow) -> ImportRun:
         finished_at=row.finished_at,
         counts=dict(row.counts),
         error=row.error,
+        job_id=row.job_id,
+        purpose=cast(ImportPurpose, row.purpose or "import"),
     )
 
 

@@ -76,6 +76,28 @@ class DocumentRepository(Repository):
                 yield to_document(row)
                 s.expunge(row)
 
+    def external_ids(
+        self, source_id: str, space_key: str, types: tuple[str, ...] = ("page", "blogpost")
+    ) -> dict[str, str]:
+        """External id → document id of a source's documents in a space, of some types."""
+        stmt = select(DocumentRow.external_id, DocumentRow.id).where(
+            DocumentRow.source_id == source_id,
+            DocumentRow.space_key == space_key,
+            DocumentRow.type.in_(types),
+        )
+        with self._read() as s:
+            return {ext: doc_id for ext, doc_id in s.execute(stmt)}
+
+    def space_keys(self, source_id: str) -> list[str]:
+        """The spaces a source has documents in."""
+        stmt = (
+            select(DocumentRow.space_key)
+            .where(DocumentRow.source_id == source_id, DocumentRow.space_key.is_not(None))
+            .distinct()
+        )
+        with self._read() as s:
+            return sorted(k for k in s.scalars(stmt) if k)
+
     def count_documents(self, source_id: str | None = None) -> int:
         """How many documents there are (of one source, when given)."""
         stmt = select(func.count()).select_from(DocumentRow)

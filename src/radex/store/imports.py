@@ -18,6 +18,7 @@ from radex.store.records import (
     ITEM_OUTCOMES,
     ImportItem,
     ImportKind,
+    ImportPurpose,
     ImportRun,
     ImportStatus,
     ItemOutcome,
@@ -34,8 +35,11 @@ class ImportRepository(Repository):
         kind: ImportKind,
         target: str,
         folder_id: str | None = None,
+        *,
+        job_id: str | None = None,
+        purpose: ImportPurpose = "import",
     ) -> ImportRun:
-        """Record a new running import with zero tallies."""
+        """Record a new running import with zero tallies (of a job, when ``job_id`` is given)."""
         if kind not in IMPORT_KINDS:
             raise InputError(f"import kind '{kind}' is not one of {', '.join(IMPORT_KINDS)}")
         with self._write() as s:
@@ -50,6 +54,8 @@ class ImportRepository(Repository):
                 finished_at=None,
                 counts=dict.fromkeys(COUNT_KEYS, 0),
                 error=None,
+                job_id=job_id,
+                purpose=purpose,
             )
             s.add(row)
             s.flush()
@@ -90,6 +96,41 @@ class ImportRepository(Repository):
             s.flush()
             return to_import(row)
 
+    def add_import_counts(self, import_id: str, delta: Mapping[str, int]) -> ImportRun:
+        """Add to a running import's tallies (one resumable step's share)."""
+        with self._write() as s:
+            row = _get(s, import_id)
+            merged = dict(row.counts)
+            for key, value in delta.items():
+                merged[key] = merged.get(key, 0) + int(value)
+            row.counts = merged
+            s.flush()
+            return to_import(row)
+
+    def import_scopes(self, source_id: str) -> list[ImportRun]:
+        """The latest successful import of each distinct (kind, target, folder) of a source:
+        what a sync keeps up to date."""
+        stmt = (
+            select(ImportRow)
+            .where(
+                ImportRow.source_id == source_id,
+                ImportRow.status == "done",
+                ImportRow.purpose == "import",
+            )
+            .order_by(ImportRow.started_at)
+        )
+        latest: dict[tuple[str, str, str | None], ImportRun] = {}
+        with self._read() as s:
+            for row in s.scalars(stmt):
+                latest[(row.kind, row.target, row.folder_id)] = to_import(row)
+        return list(latest.values())
+
+    def job_imports(self, job_id: str) -> list[ImportRun]:
+        """The runs a job made, oldest first."""
+        stmt = select(ImportRow).where(ImportRow.job_id == job_id)
+        with self._read() as s:
+            return [to_import(r) for r in s.scalars(stmt.order_by(ImportRow.started_at))]
+
     def finish_import(
         self,
         import_id: str,
@@ -106,6 +147,16 @@ class ImportRepository(Repository):
             row.counts = {**row.counts, **{k: int(v) for k, v in counts.items()}}
             row.error = error
             row.finished_at = utcnow()
+            s.flush()
+            return to_import(row)
+
+    def reopen_import(self, import_id: str) -> ImportRun:
+        """Mark a failed or cancelled run as running again (its job was resumed)."""
+        with self._write() as s:
+            row = _get(s, import_id)
+            row.status = "running"
+            row.finished_at = None
+            row.error = None
             s.flush()
             return to_import(row)
 

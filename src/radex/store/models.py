@@ -198,6 +198,64 @@ class ImportRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="import")  # import, sync, full
+
+
+class ImportPageRow(Base):
+    """An import's work list: each listed page's metadata (no body), in batches, so that a
+    run can be resumed batch by batch and never holds the whole listing in memory."""
+
+    __tablename__ = "import_pages"
+    __table_args__ = (Index("ix_import_pages_import_id_batch", "import_id", "batch"),)
+
+    import_id: Mapped[str] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    page_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    batch: Mapped[int] = mapped_column(Integer)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class JobRow(Base):
+    """A background job (an import, a sync, a permission refresh) and its progress."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    owner: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    checkpoint: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    ticket: Mapped[str | None] = mapped_column(String(32))
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancel_requested: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SyncStateRow(Base):
+    """Where a source's sync stands, per scope (an import target, or ``permissions``)."""
+
+    __tablename__ = "sync_state"
+
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(255), primary_key=True)
+    cursor_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # last good incremental
+    full_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # last good reconciliation
 
 
 class ImportItemRow(Base):

@@ -5,18 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from radex.types import Deployment
 
 ImportKind = Literal["space", "page", "tree", "cql", "batch"]
 ImportStatus = Literal["running", "done", "failed", "cancelled"]
-ItemOutcome = Literal["imported", "updated", "unchanged", "failed", "skipped"]
+ItemOutcome = Literal["imported", "updated", "unchanged", "failed", "skipped", "deleted"]
+ImportPurpose = Literal["import", "sync", "full"]
+JobKind = Literal["import", "sync", "permissions"]
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 IMPORT_KINDS: tuple[ImportKind, ...] = ("space", "page", "tree", "cql", "batch")
 IMPORT_STATUSES: tuple[ImportStatus, ...] = ("running", "done", "failed", "cancelled")
-ITEM_OUTCOMES: tuple[ItemOutcome, ...] = ("imported", "updated", "unchanged", "failed", "skipped")
-COUNT_KEYS: tuple[str, ...] = ("seen", "imported", "unchanged", "failed", "chunks")
+ITEM_OUTCOMES: tuple[ItemOutcome, ...] = (
+    "imported",
+    "updated",
+    "unchanged",
+    "failed",
+    "skipped",
+    "deleted",
+)
+JOB_KINDS: tuple[JobKind, ...] = ("import", "sync", "permissions")
+JOB_STATES: tuple[JobState, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
+FINAL_STATES: frozenset[JobState] = frozenset({"succeeded", "failed", "cancelled"})
+COUNT_KEYS: tuple[str, ...] = ("seen", "imported", "updated", "unchanged", "failed", "chunks")
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,8 @@ class ImportRun:
     finished_at: datetime | None
     counts: Mapping[str, int]
     error: str | None = None
+    job_id: str | None = None
+    purpose: ImportPurpose = "import"
 
 
 @dataclass(frozen=True)
@@ -147,3 +162,45 @@ class UserProfile:
     links: tuple[IdentityLink, ...]
     source_groups: Mapping[str, tuple[str, ...]]
     grants: tuple[FolderGrant, ...]
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A background job: what it does, who asked, where it stands."""
+
+    id: str
+    kind: JobKind
+    source_id: str | None
+    params: Mapping[str, Any]
+    owner: str | None
+    state: JobState
+    total: int
+    done: int
+    failed: int
+    checkpoint: Mapping[str, Any]
+    result: Mapping[str, Any]
+    error: str | None
+    attempts: int
+    ticket: str | None
+    lease_owner: str | None
+    lease_until: datetime | None
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+    @property
+    def final(self) -> bool:
+        """True once the job has succeeded, failed or been cancelled."""
+        return self.state in FINAL_STATES
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where one scope of a source's sync stands."""
+
+    source_id: str
+    scope: str
+    cursor_at: datetime | None
+    full_at: datetime | None

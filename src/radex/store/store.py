@@ -9,16 +9,25 @@ from sqlalchemy import Engine
 from radex.store.documents import DocumentRepository
 from radex.store.folders import FolderRepository
 from radex.store.imports import ImportRepository
+from radex.store.jobs import JobRepository
 from radex.store.migrate import make_engine, parse_url, upgrade
 from radex.store.people import PeopleRepository
 from radex.store.sources import SourceRepository
+from radex.store.worklist import WorklistRepository
 
 
 class Store(
-    SourceRepository, FolderRepository, DocumentRepository, ImportRepository, PeopleRepository
+    SourceRepository,
+    FolderRepository,
+    DocumentRepository,
+    ImportRepository,
+    PeopleRepository,
+    JobRepository,
+    WorklistRepository,
 ):
-    """Sources, folders, documents (with versions, chunks, vectors), import runs, and people
-    (users, groups, folder grants, identity links, synced group memberships).
+    """Sources, folders, documents (with versions, chunks, vectors), import runs with their
+    work lists, people (users, groups, folder grants, identity links, synced group
+    memberships), background jobs and sync state.
 
     Every method runs in its own short transaction, so one Store may be shared by threads
     (and by asyncio code calling it synchronously).
