@@ -9,10 +9,12 @@ Every error RADEX raises on purpose derives from :class:`RadexError`. Each edge
     │   ├── ConversionError         a storage/Markdown body cannot be converted
     │   ├── FixtureError            an emulator fixture file is invalid
     │   ├── CqlError                a CQL query cannot be parsed or evaluated
+    │   ├── WebhookPayloadError     a webhook delivery's body is not a content event we can read
     │   └── ExtractionError         a file cannot be read as text: corrupt, encrypted, too large,
     │                               a bomb, unsupported
     ├── NotFoundError               the thing does not exist (or the caller may not see it)
     ├── PermissionDeniedError       the caller may not do this
+    │   └── WebhookAuthError        an incoming webhook's signature or JWT is missing or wrong
     ├── ConflictError               a write raced another (e.g. stale page version)
     └── UpstreamError               an outside system failed
         ├── AuthError               credentials rejected, expired or lacking scope
@@ -55,6 +57,10 @@ class CqlError(InputError):
     """A CQL query cannot be parsed or evaluated."""
 
 
+class WebhookPayloadError(InputError):
+    """A webhook delivery's body cannot be read as a content event."""
+
+
 class ExtractionError(InputError):
     """A file cannot be read as text: corrupt, encrypted, too large, a bomb, or unsupported."""
 
@@ -65,6 +71,14 @@ class NotFoundError(RadexError):
 
 class PermissionDeniedError(RadexError):
     """The caller is not allowed to do this."""
+
+
+class WebhookAuthError(PermissionDeniedError):
+    """An incoming webhook failed verification; ``reason`` names the check that failed."""
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
 
 
 class ConflictError(RadexError):

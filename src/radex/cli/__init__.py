@@ -10,6 +10,7 @@ import typer
 from radex import __version__
 from radex.cli import access as _access  # noqa: F401  (registers `radex permissions`)
 from radex.cli import demo as _demo  # noqa: F401  (registers `radex demo`)
+from radex.cli import jobs as _jobs  # noqa: F401  (registers jobs, sync, worker)
 from radex.cli import kb as _kb  # noqa: F401  (registers the knowledge-base commands)
 from radex.cli import people as _people  # noqa: F401  (registers users, groups, grants)
 from radex.cli.common import app, err, translate_errors
@@ -115,6 +116,15 @@ def emulator_serve(
         str, typer.Option(help="Per-user token bucket CAPACITY:FILL_RATE[:INTERVAL_S].")
     ] = "",
     anonymous: Annotated[bool, typer.Option(help="Allow anonymous access.")] = False,
+    app_webhook: Annotated[
+        str, typer.Option(help="Cloud: POST change events, JWT-signed, to this app URL.")
+    ] = "",
+    app_webhook_secret: Annotated[
+        str, typer.Option(help="The app's shared secret (default: derived from --seed).")
+    ] = "",
+    app_webhook_events: Annotated[
+        str, typer.Option(help="Comma-separated events, e.g. page_updated (default: all).")
+    ] = "",
 ) -> None:
     """Start the emulator and print its base URL and the site admin's credential."""
     from radex.confluence.emulator.serve import (
@@ -143,6 +153,9 @@ def emulator_serve(
         legacy_v1=legacy_v1,  # type: ignore[arg-type]
         rate_limit=rate_limit,
         anonymous=anonymous,
+        app_webhook=app_webhook,
+        app_webhook_secret=app_webhook_secret,
+        app_webhook_events=app_webhook_events,
     )
     emu = build_emulator(opts)
     admin = admin_of(emu)
@@ -154,6 +167,11 @@ def emulator_serve(
         )
     else:
         typer.echo(f"admin: username {admin.username}  personal access token {admin.secret}")
+    for hook in emu.webhooks.apps:
+        typer.echo(
+            f"app webhook: POST {hook.url} (?event=<name>)  clientKey {emu.webhooks.issuer(hook)}"
+            f"  shared secret {hook.secret}"
+        )
     pages_total = sum(1 for c in emu.site.content.values() if c.type == "page")
     typer.echo(f"{len(emu.site.spaces)} spaces, {pages_total} pages. Ctrl-C stops.")
     serve(emu, port=port)

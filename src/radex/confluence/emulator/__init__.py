@@ -10,13 +10,16 @@ from radex.confluence.emulator.fixture import build_site, read_fixture
 from radex.confluence.emulator.http import EmulatorConfig
 from radex.confluence.emulator.model import Site
 from radex.confluence.emulator.ratelimit import RateLimitConfig
+from radex.confluence.emulator.webhooks import AppWebhook, WebhookHub
 
 __all__ = [
+    "AppWebhook",
     "Emulator",
     "EmulatorConfig",
     "FaultSpec",
     "RateLimitConfig",
     "Site",
+    "WebhookHub",
     "build_site",
     "create_emulator",
     "read_fixture",

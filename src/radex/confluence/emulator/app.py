@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from radex.confluence.emulator import routes_search, routes_v1, routes_v2
+from radex.confluence.emulator import routes_search, routes_v1, routes_v1_webhooks, routes_v2
 from radex.confluence.emulator.faults import FaultInjector
 from radex.confluence.emulator.http import (
     Api,
@@ -27,6 +27,7 @@ from radex.confluence.emulator.identity import authenticate
 from radex.confluence.emulator.model import Site
 from radex.confluence.emulator.oauth import OAuthServer
 from radex.confluence.emulator.ratelimit import RateLimiter
+from radex.confluence.emulator.webhooks import AppWebhook, WebhookHub, request_origin
 
 V1_ENDPOINTS = [*routes_v1.ENDPOINTS, *routes_search.ENDPOINTS]
 DEPRECATION_DATE = "Sat, 01 Aug 2026 00:00:00 GMT"
@@ -43,8 +44,11 @@ class Emulator:
     limiter: RateLimiter | None
     requests: Counter[str] = field(default_factory=Counter)
     app: Starlette = field(init=False)
+    webhooks: WebhookHub = field(init=False)
 
     def __post_init__(self) -> None:
+        self.webhooks = WebhookHub(self.site)
+        self.site.listeners.append(self.webhooks.on_change)
         self.app = Starlette(routes=self._routes())
         self.app.state.emulator = self
 
@@ -54,6 +58,7 @@ class Emulator:
         routes: list[BaseRoute] = [
             Route("/_emulator/stats", self._stats, methods=["GET"]),
             Route("/_emulator/stats/reset", self._reset_stats, methods=["POST"]),
+            Route("/_emulator/webhooks", self._webhook_stats, methods=["GET"]),
         ]
         if self.config.flavor == "cloud":
             routes += [
@@ -73,6 +78,7 @@ class Emulator:
         else:
             ctx = self.config.context_path.rstrip("/")
             routes += self._mount(f"{ctx}/rest/api", V1_ENDPOINTS, "")
+            routes += self._mount(f"{ctx}/rest/api", routes_v1_webhooks.ENDPOINTS, "")
             routes += self._mount(ctx, routes_v1.SITE_ENDPOINTS, "")
         return routes
 
@@ -122,7 +128,11 @@ class Emulator:
                     context,
                     caller.scopes,
                 )
-                response = await ep.handler(ctx)
+                origin = request_origin.set(f"{request.url.scheme}://{request.url.netloc}")
+                try:
+                    response = await ep.handler(ctx)
+                finally:
+                    request_origin.reset(origin)
                 self._check_poison(request, response)
             except ApiError as exc:
                 headers = {**extra, **exc.headers}
@@ -196,12 +206,23 @@ class Emulator:
         self.faults.injected.clear()
         return JSONResponse({"total": 0})
 
+    async def _webhook_stats(self, request: Request) -> Response:
+        return JSONResponse(self.webhooks.stats())
 
-def create_emulator(site: Site, config: EmulatorConfig | None = None) -> Emulator:
-    """Wire a site and a config into a servable emulator (``.app`` is the ASGI app)."""
+
+def create_emulator(
+    site: Site, config: EmulatorConfig | None = None, *, app_webhooks: Sequence[AppWebhook] = ()
+) -> Emulator:
+    """Wire a site and a config into a servable emulator (``.app`` is the ASGI app).
+
+    ``app_webhooks`` (Cloud only) subscribes Connect-style apps to the site's change events.
+    """
     cfg = config or EmulatorConfig(flavor=site.flavor)
     if cfg.flavor != site.flavor:
         raise ValueError(f"config flavour {cfg.flavor} does not match the site's {site.flavor}")
     oauth = OAuthServer(site, ttl_s=cfg.access_token_ttl_s)
     limiter = RateLimiter(cfg.rate_limit, cfg.flavor) if cfg.rate_limit else None
-    return Emulator(site, cfg, oauth, FaultInjector(cfg.faults, cfg.fault_seed), limiter)
+    emu = Emulator(site, cfg, oauth, FaultInjector(cfg.faults, cfg.fault_seed), limiter)
+    for hook in app_webhooks:
+        emu.webhooks.add_app(hook)
+    return emu

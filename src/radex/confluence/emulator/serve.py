@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from radex.confluence.emulator.generator import generate_fixture, load_sample_fi
 from radex.confluence.emulator.http import EmulatorConfig
 from radex.confluence.emulator.model import Flavor, User
 from radex.confluence.emulator.ratelimit import RateLimitConfig
+from radex.confluence.emulator.webhooks import CONTENT_EVENTS, AppWebhook, unknown_events
 from radex.errors import InputError
 
 DEFAULT_OAUTH_CLIENT = ("radex-emulator-client", "radex-emulator-secret")
@@ -42,6 +44,9 @@ class ServeOptions:
     rate_limit: str = ""
     anonymous: bool = False
     fault_timeout_s: float = 10.0
+    app_webhook: str = ""  # Cloud: a Connect app's webhook receiver URL
+    app_webhook_secret: str = ""  # its shared secret ("" = derived from the seed, printed)
+    app_webhook_events: str = ""  # comma-separated event names ("" = every content event)
 
 
 def parse_rate_limit(spec: str) -> RateLimitConfig | None:
@@ -62,6 +67,33 @@ def parse_rate_limit(spec: str) -> RateLimitConfig | None:
     if capacity < 1 or fill < 1 or interval <= 0:
         raise InputError(f"rate limit '{spec}' must have positive numbers")
     return RateLimitConfig(capacity, fill, interval)
+
+
+def parse_app_webhook(opts: ServeOptions) -> AppWebhook | None:
+    """The Connect app webhook the ``--app-webhook*`` options describe (Cloud only)."""
+    if not opts.app_webhook:
+        if opts.app_webhook_secret or opts.app_webhook_events:
+            raise InputError("--app-webhook-secret and --app-webhook-events need --app-webhook URL")
+        return None
+    if opts.flavor != "cloud":
+        raise InputError(
+            "--app-webhook is for Cloud (Connect apps); on Data Center register webhooks with "
+            "POST /rest/api/webhooks"
+        )
+    events = [e.strip() for e in opts.app_webhook_events.split(",") if e.strip()]
+    if unknown := unknown_events(events):
+        raise InputError(
+            f"unknown webhook event(s): {', '.join(unknown)}",
+            hint=f"the emulator sends {', '.join(CONTENT_EVENTS)}",
+        )
+    secret = (
+        opts.app_webhook_secret
+        or "shared-" + hashlib.sha256(f"app-webhook:{opts.seed}".encode()).hexdigest()[:40]
+    )
+    try:
+        return AppWebhook(opts.app_webhook, secret, frozenset(events))
+    except ValueError as exc:
+        raise InputError(f"--app-webhook: {exc}") from None
 
 
 def build_emulator(opts: ServeOptions) -> Emulator:
@@ -95,7 +127,8 @@ def build_emulator(opts: ServeOptions) -> Emulator:
         rate_limit=parse_rate_limit(opts.rate_limit),
         legacy_v1=opts.legacy_v1,
     )
-    emu = create_emulator(site, config)
+    app_hook = parse_app_webhook(opts)
+    emu = create_emulator(site, config, app_webhooks=[app_hook] if app_hook else ())
     emu.oauth.register(*DEFAULT_OAUTH_CLIENT)
     return emu
 
@@ -114,6 +147,7 @@ def base_url(emu: Emulator, host: str, port: int) -> str:
 
 def serve(emu: Emulator, *, host: str = "127.0.0.1", port: int = 8090) -> None:
     """Serve until interrupted."""
+    emu.webhooks.base_url = f"http://{host}:{port}"
     uvicorn.run(emu.app, host=host, port=port, log_level="warning", access_log=False)
 
 
@@ -133,6 +167,7 @@ def running(emu: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> Iterato
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the emulator did not start within 10 s")
         time.sleep(0.01)
+    emu.webhooks.base_url = f"http://{host}:{bound_port}"
     try:
         yield base_url(emu, host, bound_port)
     finally:
