@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from functools import cached_property
 
 import httpx
@@ -17,18 +18,23 @@ from radex.confluence.client.limiter import LimitConfig
 from radex.embed import Embedder
 from radex.extract import ExtractWorker, Limits
 from radex.index import SearchIndex, SqliteIndex
-from radex.ingest.importer import Importer
+from radex.ingest.importer import Importer, ImportSpec
 from radex.ingest.permissions import PermissionRefresh
 from radex.ingest.progress import Progress
 from radex.ingest.sources import Sources
+from radex.ingest.steps import ContentSteps
+from radex.ingest.sync import SyncPolicy
 from radex.ingest.uploads import Uploader, owner_principal
+from radex.jobs import JobQueue, JobRunner, Notifier, make_huey
 from radex.llm import Answerer, ExtractiveAnswerer
 from radex.search.retriever import Retriever
 from radex.security.live import LiveCheck
+from radex.security.memberships import sync_groups
 from radex.security.readers import reader_for
 from radex.security.vault import CredentialVault, load_vault
 from radex.store import Store
-from radex.store.records import SourceRecord
+from radex.store.models import utcnow
+from radex.store.records import JobRecord, SourceRecord
 from radex.types import Answer, Document, Folder, Hit, Principal, Reader, SearchFilters
 
 UNVERIFIED_NOTE = (
@@ -240,6 +246,7 @@ class Services:
             self.index.delete_document(doc.id)
             self.store.delete_document(doc.id)
             gone += 1
+        self.store.delete_jobs(source.id)
         self.store.delete_empty_folders(source.id)
         self.store.remove_source(source.id)
         return gone
@@ -249,6 +256,108 @@ class Services:
     ) -> PermissionRefresh:
         """A permission refresh for one source, using an open client."""
         return PermissionRefresh(store=self.store, index=self.index, source=source, client=client)
+
+    # ---- jobs and sync ----------------------------------------------------------------------
+
+    @cached_property
+    def sync_policy(self) -> SyncPolicy:
+        """How syncs list changes, reconcile and remove."""
+        cfg = self.settings
+        return SyncPolicy(
+            overlap=timedelta(seconds=cfg.sync_overlap_s),
+            full_every=timedelta(seconds=cfg.reconcile_interval_s),
+            permissions_every=timedelta(seconds=cfg.permission_refresh_interval_s),
+            max_delete_share=cfg.sync_max_delete_share,
+        )
+
+    def steps(self, progress: Progress | None = None) -> ContentSteps:
+        """The step machine of import, sync and permission jobs."""
+
+        async def groups(source: SourceRecord, client: ConfluenceClient) -> object:
+            return await sync_groups(self.store, source, client)
+
+        return ContentSteps(
+            store=self.store,
+            index=self.index,
+            sources=self.sources,
+            importer_for=self.importer,
+            group_sync=groups,
+            policy=self.sync_policy,
+            progress=progress,
+        )
+
+    def runner(self, progress: Progress | None = None, *, foreground: bool = False) -> JobRunner:
+        """A job runner (``foreground``: the CLI's, drawing ``progress`` and raising a job's
+        fatal error)."""
+        steps = self.steps(progress)
+        cfg = self.settings
+        notifier = None
+        if cfg.job_webhook_url:
+            secret = cfg.job_webhook_secret.get_secret_value() if cfg.job_webhook_secret else None
+            notifier = Notifier(cfg.job_webhook_url, secret)
+        return JobRunner(
+            self.store,
+            {"import": steps, "sync": steps, "permissions": steps},
+            notifier=notifier,
+            lease=timedelta(seconds=cfg.job_lease_s),
+            max_attempts=cfg.job_max_attempts,
+            reraise=foreground,
+        )
+
+    @cached_property
+    def worker_runner(self) -> JobRunner:
+        """The runner this process's queue workers share (it keeps importers between steps)."""
+        return self.runner()
+
+    @cached_property
+    def queue(self) -> JobQueue:
+        """The job queue (Redis when ``RADEX_REDIS_URL`` is set, else SQLite in the home)."""
+        huey = make_huey(
+            redis_url=self.settings.redis_url,
+            sqlite_path=self.settings.home / "queue.db",
+        )
+        return JobQueue(self.store, huey, lambda: self.worker_runner)
+
+    def new_job(self, kind: str, source: SourceRecord, params: dict[str, object]) -> JobRecord:
+        """Record a job for a source, not queued (run it here, or :meth:`JobQueue.enqueue`)."""
+        return self.store.create_job(
+            kind,  # type: ignore[arg-type]
+            {"source": source.name, **params},
+            source_id=source.id,
+            owner=self.settings.local_user,
+        )
+
+    def import_job(self, source: SourceRecord, spec: ImportSpec) -> JobRecord:
+        """A job that imports ``spec`` from ``source``."""
+        return self.new_job("import", source, {"spec": spec.to_data()})
+
+    def sync_job(
+        self, source: SourceRecord, *, mode: str = "incremental", ids: Iterable[str] = ()
+    ) -> JobRecord:
+        """A job that syncs ``source``: incremental, full, or just some content ids."""
+        return self.new_job("sync", source, {"mode": mode, "ids": list(ids)})
+
+    def due_syncs(self) -> list[JobRecord]:
+        """Queue a sync of every source whose scheduled sync is due (none while one is queued
+        or running); returns the jobs queued."""
+        every = self.settings.sync_interval_s
+        if every <= 0:
+            return []
+        now = utcnow()
+        out = []
+        for source in self.store.sources():
+            recent = self.store.jobs(source_id=source.id, kind="sync", limit=1)
+            if recent and (
+                not recent[0].final
+                or (now - (recent[0].finished_at or now)).total_seconds() < every
+            ):
+                continue
+            if not self.store.import_scopes(source.id):
+                continue  # nothing imported from it yet
+            job = self.sync_job(source)
+            self.queue.enqueue(job)
+            out.append(job)
+        return out
 
     def close(self) -> None:
         """Release files and connections."""

@@ -41,6 +41,29 @@ class Settings(BaseSettings):
     local_user: str = Field(default_factory=getpass.getuser)  # who uploads and reads locally
     live_permission_check: bool = True  # re-check cited pages with Confluence before answering
     confluence_rate: float = Field(default=20.0, gt=0, le=10_000)  # requests/s per site
+    # ---- jobs and sync ----
+    redis_url: str | None = None  # set: jobs queue on Redis (RedisHuey), else SQLite in home
+    worker_threads: int = Field(default=1, ge=1, le=32)  # job threads per worker process
+    job_lease_s: float = Field(default=60.0, ge=2)  # a silent worker loses its job after this
+    job_max_attempts: int = Field(default=6, ge=1, le=100)  # tries of a step on transient errors
+    job_webhook_url: str | None = None  # POSTed a signed notice when a job ends
+    job_webhook_secret: SecretStr | None = None  # HMAC-SHA256 key of that notice
+    sync_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        validation_alias=AliasChoices("RADEX_SYNC_INTERVAL", "CONFLUENCE_SYNC_INTERVAL"),
+    )  # scheduled sync of every source; 0 turns it off
+    sync_overlap_s: float = Field(default=26 * 3600.0, ge=0, alias="RADEX_SYNC_OVERLAP")
+    reconcile_interval_s: float = Field(
+        default=86400.0, ge=0, alias="RADEX_RECONCILE_INTERVAL"
+    )  # full id reconciliation and metadata re-listing
+    permission_refresh_interval_s: float = Field(
+        default=3600.0, ge=0, alias="RADEX_PERMISSION_REFRESH_INTERVAL"
+    )
+    sync_max_delete_share: float = Field(default=0.25, gt=0, le=1.0)
+    webhook_secret: SecretStr | None = None  # Data Center webhooks' secret (X-Hub-Signature)
+    connect_shared_secret: SecretStr | None = None  # Cloud Connect app's shared secret (JWT)
+    connect_client_key: str | None = None  # the Connect installation's clientKey (JWT iss)
 
     @field_validator("home", mode="after")
     @classmethod

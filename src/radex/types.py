@@ -6,10 +6,10 @@ All are frozen dataclasses. Confluence identifiers are opaque strings; people ar
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 Deployment = Literal["cloud", "dc"]
 ContentKind = Literal["page", "blogpost", "comment", "attachment", "folder"]
@@ -379,3 +379,16 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     found: bool = True  # False when nothing the reader may see matched
     notes: tuple[str, ...] = ()  # e.g. that Confluence could not confirm some permissions
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """What one step of a background job did: the checkpoint to resume from, whether the job
+    is complete, its progress (None: unchanged) and what to show of its result."""
+
+    checkpoint: Mapping[str, Any]
+    finished: bool
+    total: int | None = None
+    done: int | None = None
+    failed: int | None = None
+    result: Mapping[str, Any] | None = None

@@ -16,7 +16,6 @@ import typer
 
 from radex.app import Services, build
 from radex.cli.common import app, err, translate_errors
-from radex.cli.progress import RichImportProgress
 from radex.confluence.auth import (
     ATLASSIAN_AUTH,
     ATLASSIAN_GATEWAY,
@@ -29,7 +28,7 @@ from radex.confluence.auth import (
 )
 from radex.errors import InputError
 from radex.ingest.extras import ExtrasOptions
-from radex.ingest.importer import ImportReport
+from radex.ingest.importer import ImportReport, ImportSpec
 from radex.ingest.oauth_login import CALLBACK_PATH, READ_SCOPES
 from radex.ingest.plan import ImportTarget
 from radex.ingest.uploads import read_files
@@ -251,20 +250,26 @@ def run_import(
     target: ImportTarget,
     folder: str | None,
     extras: ExtrasOptions | None = None,
+    detach: bool = False,
 ) -> None:
-    """Import with progress bars and a summary; exit 1 when any page failed."""
+    """Import as a job: here with progress bars and a summary (exit 1 when any page failed),
+    or queued for a worker with ``detach``."""
+    from radex.cli.jobs import job_report, run_foreground
+
     with services() as svc:
         source = pick_source(svc, source_name)
+        job = svc.import_job(source, ImportSpec(target, folder, extras or ExtrasOptions()))
+        if detach:
+            svc.queue.enqueue(job)
+            typer.echo(
+                f"queued import job {job.id[:12]}: `radex jobs show {job.id[:12]} --follow`"
+                " shows its progress (a `radex worker` or `radex serve` runs it)"
+            )
+            return
         started = time.monotonic()
-
-        async def go() -> ImportReport:
-            async with svc.sources.open(source) as client:
-                with RichImportProgress(err) as progress:
-                    importer = svc.importer(source, client, progress)
-                    return await importer.run(target, folder=folder, extras=extras)
-
-        report = asyncio.run(go())
+        job = run_foreground(svc, job)
         elapsed = time.monotonic() - started
+        report = job_report(svc, job)
     counts = report.run.counts
     if counts.get("seen", 0) == 0 and not report.failures:
         typer.echo(f"{target.kind} {target.value}: nothing you can read is there; nothing imported")
@@ -278,6 +283,11 @@ def run_import(
         raise typer.Exit(1)
 
 
+DetachOpt = Annotated[
+    bool, typer.Option("--detach", help="Queue the import for a worker and return at once.")
+]
+
+
 @import_app.command("space")
 @translate_errors
 def import_space(
@@ -286,9 +296,12 @@ def import_space(
     folder: FolderOpt = None,
     attachments: AttachmentsOpt = True,
     comments: CommentsOpt = True,
+    detach: DetachOpt = False,
 ) -> None:
     """Import every page and blog post of a space."""
-    run_import(source, ImportTarget.space(key), folder, extras_options(attachments, comments))
+    run_import(
+        source, ImportTarget.space(key), folder, extras_options(attachments, comments), detach
+    )
 
 
 @import_app.command("page")
@@ -300,10 +313,15 @@ def import_page(
     folder: FolderOpt = None,
     attachments: AttachmentsOpt = True,
     comments: CommentsOpt = True,
+    detach: DetachOpt = False,
 ) -> None:
     """Import one page (with --tree, the page and its descendants)."""
     run_import(
-        source, ImportTarget.page(page_id, tree=tree), folder, extras_options(attachments, comments)
+        source,
+        ImportTarget.page(page_id, tree=tree),
+        folder,
+        extras_options(attachments, comments),
+        detach,
     )
 
 
@@ -315,9 +333,12 @@ def import_cql(
     folder: FolderOpt = None,
     attachments: AttachmentsOpt = True,
     comments: CommentsOpt = True,
+    detach: DetachOpt = False,
 ) -> None:
     """Import the pages and blog posts a CQL query selects."""
-    run_import(source, ImportTarget.cql(query), folder, extras_options(attachments, comments))
+    run_import(
+        source, ImportTarget.cql(query), folder, extras_options(attachments, comments), detach
+    )
 
 
 @import_app.command("batch")
@@ -328,9 +349,12 @@ def import_batch(
     folder: FolderOpt = None,
     attachments: AttachmentsOpt = True,
     comments: CommentsOpt = True,
+    detach: DetachOpt = False,
 ) -> None:
     """Import a list of pages or blog posts by id."""
-    run_import(source, ImportTarget.batch(ids), folder, extras_options(attachments, comments))
+    run_import(
+        source, ImportTarget.batch(ids), folder, extras_options(attachments, comments), detach
+    )
 
 
 @app.command()
