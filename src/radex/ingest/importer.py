@@ -270,6 +270,9 @@ class Importer:
             await self._process(run, to_fetch, rechunk)
             if spec.target.kind != "space" or spec.extras_per_page:
                 await self._extras(run, writer, spec.extras).run(selected)
+            elif spec.narrow and moved:  # their extras are not listed as changed: follow them
+                shifted = [s for s in selected if s.page.id in set(moved)]
+                await self._extras(run, writer, spec.extras).run(shifted)
         batches = await asyncio.to_thread(self.store.import_batches, run.id)
         if moved and spec.narrow:
             batches = await self._list_below(run, spec, moved, batches)

@@ -161,7 +161,9 @@ class ContentSteps:
             removal = await (
                 reconciler.trash(stage["space"])
                 if do == "trash"
-                else reconciler.reconcile(stage["space"], self.policy.max_delete_share)
+                else reconciler.reconcile(
+                    stage["space"], self.policy.max_delete_share, self.policy.delete_floor
+                )
             )
             result["removed"] = result.get("removed", 0) + len(removal.removed)
             if removal.refused:

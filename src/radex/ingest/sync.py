@@ -41,6 +41,7 @@ class SyncPolicy:
     full_every: timedelta = timedelta(days=1)
     permissions_every: timedelta = timedelta(hours=1)
     max_delete_share: float = 0.25
+    delete_floor: int = 5  # removals smaller than this are never refused
 
 
 @dataclass
@@ -109,7 +110,7 @@ class Reconciler:
         out.removed = gone
         return out
 
-    async def reconcile(self, space: str, max_share: float) -> Removal:
+    async def reconcile(self, space: str, max_share: float, floor: int = 5) -> Removal:
         """List the space's current ids (no bodies) and remove the stored pages not listed;
         nothing is removed when the listing was incomplete or would remove too much."""
         out = Removal(space)
@@ -137,7 +138,7 @@ class Reconciler:
                 )
                 return out
         gone = sorted(set(stored) - listed)
-        if gone and len(gone) > max_share * len(stored):
+        if len(gone) >= floor and len(gone) > max_share * len(stored):
             out.refused = (
                 f"space {space}: {len(gone)} of {len(stored)} pages are no longer listed, more"
                 f" than the {max_share:.0%} a sync may remove; nothing removed (check the"

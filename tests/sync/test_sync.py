@@ -1,0 +1,176 @@
+"""Sync end to end against the emulator over loopback HTTP: changes, moves, trash, purges,
+restrictions and labels are followed, at a cost that grows with what changed."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ingest_kit import make_emulator, served, services
+from sync_kit import (
+    connect,
+    differences,
+    edit,
+    fresh_import,
+    import_space,
+    indexed,
+    move,
+    pages,
+    random_change,
+    run_job,
+    snapshot,
+    sync,
+)
+
+from radex.app import Services
+from radex.confluence.emulator import ops
+from radex.confluence.emulator.app import Emulator
+from radex.confluence.emulator.generator import load_sample_fixture
+from radex.confluence.emulator.serve import admin_of
+
+SPACE = "ENG"
+
+
+@pytest.fixture(params=["cloud", "dc"])
+def site(request: pytest.FixtureRequest) -> Iterator[tuple[Emulator, str]]:
+    emu = make_emulator(load_sample_fixture(), request.param)
+    with served(emu) as url:
+        yield emu, url
+
+
+@pytest.fixture
+def svc(tmp_path: Path) -> Iterator[Services]:
+    s = services(tmp_path / "home")
+    yield s
+    s.close()
+
+
+def chunks_of(svc: Services, source_id: str, page_id: str) -> list[Any]:
+    doc = svc.store.document(source_id, page_id)
+    assert doc is not None
+    return svc.store.chunks(doc.id)
+
+
+def spaces_of(emu: Emulator) -> list[str]:
+    return sorted(emu.site.spaces)
+
+
+def test_incremental_sync_follows_edits_moves_and_trash_and_counts_little(
+    site: tuple[Emulator, str], svc: Services, tmp_path: Path
+) -> None:
+    emu, url = site
+    source = connect(svc, emu, url)
+    for key in spaces_of(emu):
+        import_space(svc, source, key)
+    nothing = sync(svc, source)  # the first sync also refreshes permissions
+    assert nothing.result["counts"].get("imported", 0) == 0
+    assert nothing.result["counts"].get("updated", 0) == 0
+
+    eng = pages(emu, SPACE)
+    parent = next(p for p in eng if emu.site.children(p.id, "page"))
+    kids = emu.site.children(parent.id, "page")
+    target = next(p for p in eng if p.id != parent.id and p not in kids and not p.parent_id)
+    edited = next(p for p in eng if p not in (parent, target, *kids))
+    edit(emu, edited, "a brand new sentence about zebra migrations")
+    move(emu, parent, target)  # its children's breadcrumbs change without a new version
+    trashed = next(p for p in eng if p not in (parent, target, edited, *kids))
+    ops.trash(emu.site, admin_of(emu), trashed)
+
+    job = sync(svc, source)
+    counts = job.result["counts"]
+    assert counts["updated"] >= 2 + len(kids)  # the edit, the move, the pages below it
+    assert job.result["removed"] == 1
+    assert svc.store.document(source.id, trashed.id) is None
+    assert "zebra migrations" in "".join(c.text for c in chunks_of(svc, source.id, edited.id))
+    for kid in kids:
+        doc = svc.store.document(source.id, kid.id)
+        assert doc is not None and target.id in [a.id for a in doc.ancestors]
+    assert not differences(
+        snapshot(svc), fresh_import(tmp_path / "fresh", emu, url, spaces_of(emu))
+    )
+    assert set(indexed(svc)) == {d.id for d in svc.store.documents()}
+
+
+def test_full_sync_removes_purged_pages_and_follows_labels_and_restrictions(
+    site: tuple[Emulator, str], svc: Services, tmp_path: Path
+) -> None:
+    emu, url = site
+    source = connect(svc, emu, url)
+    for key in spaces_of(emu):
+        import_space(svc, source, key)
+    admin = admin_of(emu)
+    eng = pages(emu, SPACE)
+    purged, labelled, restricted = eng[0], eng[1], eng[2]
+    ops.trash(emu.site, admin, purged)
+    ops.purge(emu.site, admin, purged)
+    ops.add_labels(emu.site, admin, labelled, [("global", "freshly-tagged")])
+    ops.set_restrictions(emu.site, admin, restricted, "read", set(), {"engineering"})
+
+    job = sync(svc, source, mode="full")
+    assert job.result["removed"] >= 1
+    assert svc.store.document(source.id, purged.id) is None
+    doc = svc.store.document(source.id, labelled.id)
+    assert doc is not None and "freshly-tagged" in doc.labels
+    assert not differences(
+        snapshot(svc), fresh_import(tmp_path / "fresh", emu, url, spaces_of(emu))
+    )
+
+
+def test_reconciliation_refuses_to_remove_too_much(
+    site: tuple[Emulator, str], tmp_path: Path
+) -> None:
+    emu, url = site
+    svc = services(tmp_path / "home")
+    try:
+        source = connect(svc, emu, url)
+        import_space(svc, source, SPACE)
+        before = {d.external_id for d in svc.store.documents()}
+        admin = admin_of(emu)
+        for page in pages(emu, SPACE)[: len(pages(emu, SPACE)) // 2 + 1]:
+            ops.trash(emu.site, admin, page)
+            ops.purge(emu.site, admin, page)
+        job = run_job(svc, svc.sync_job(source, mode="full"))
+        assert job.state == "succeeded"
+        assert any("nothing removed" in r for r in job.result["refused"])
+        assert {d.external_id for d in svc.store.documents()} == before
+    finally:
+        svc.close()
+
+
+def test_targeted_sync_of_named_pages(site: tuple[Emulator, str], svc: Services) -> None:
+    emu, url = site
+    source = connect(svc, emu, url)
+    import_space(svc, source, SPACE)
+    eng = pages(emu, SPACE)
+    edit(emu, eng[3], "quokka paperwork")
+    ops.trash(emu.site, admin_of(emu), eng[4])
+    job = sync(svc, source, ids=[eng[3].id, eng[4].id])
+    assert job.result["counts"]["updated"] == 1
+    assert job.result["removed"] == 1
+    assert "quokka paperwork" in "".join(c.text for c in chunks_of(svc, source.id, eng[3].id))
+    assert svc.store.document(source.id, eng[4].id) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_full_sync_after_random_changes_matches_a_clean_import(
+    seed: int, tmp_path: Path
+) -> None:
+    rng = random.Random(seed)
+    emu = make_emulator(load_sample_fixture(), rng.choice(["cloud", "dc"]))
+    with served(emu) as url:
+        svc = services(tmp_path / "home")
+        try:
+            source = connect(svc, emu, url)
+            keys = spaces_of(emu)
+            for key in keys:
+                import_space(svc, source, key)
+            done: list[Any] = [random_change(emu, rng.choice(keys), rng) for _ in range(12)]
+            job = sync(svc, source, mode="full")
+            diff = differences(snapshot(svc), fresh_import(tmp_path / "fresh", emu, url, keys))
+            assert not diff, (done, diff, job.result)
+            assert set(indexed(svc)) == {d.id for d in svc.store.documents()}
+        finally:
+            svc.close()
