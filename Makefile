@@ -29,7 +29,10 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/radex demo
 
+DEBIAN_TEST_PACKAGES := redis-server=redis-server
+
 test: $(STAMP)
+	scripts/ensure-debian-packages.sh $(DEBIAN_TEST_PACKAGES)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)

@@ -4,7 +4,7 @@ into :class:`Services`. The only reader of Settings."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
@@ -13,9 +13,11 @@ import httpx
 
 from radex.blobs import BlobStore, LocalBlobStore
 from radex.config import Settings
+from radex.confluence import webhooks
 from radex.confluence.client import ConfluenceClient
 from radex.confluence.client.limiter import LimitConfig
 from radex.embed import Embedder
+from radex.errors import ConfigError
 from radex.extract import ExtractWorker, Limits
 from radex.index import SearchIndex, SqliteIndex
 from radex.ingest.importer import Importer, ImportSpec
@@ -336,6 +338,56 @@ class Services:
     ) -> JobRecord:
         """A job that syncs ``source``: incremental, full, or just some content ids."""
         return self.new_job("sync", source, {"mode": mode, "ids": list(ids)})
+
+    def receive_webhook(
+        self,
+        name: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        method: str,
+        path: str,
+        query: str,
+    ) -> JobRecord | None:
+        """Verify a Confluence webhook for source ``name`` and queue a sync of the content it
+        names (of its page, for a comment or attachment); None when the event names no
+        content RADEX keeps. A sync of the same content still waiting is reused."""
+        source = self.store.source(name)
+        cfg = self.settings
+        if source.deployment == "dc":
+            if cfg.webhook_secret is None:
+                raise ConfigError(
+                    "Data Center webhooks are not configured",
+                    hint="set RADEX_WEBHOOK_SECRET to the webhook's secret",
+                )
+            event = webhooks.read_dc(body, headers, secret=cfg.webhook_secret.get_secret_value())
+        else:
+            if cfg.connect_shared_secret is None:
+                raise ConfigError(
+                    "Cloud app webhooks are not configured",
+                    hint="set RADEX_CONNECT_SHARED_SECRET to the app's shared secret",
+                )
+            event = webhooks.read_cloud(
+                body,
+                headers,
+                secret=cfg.connect_shared_secret.get_secret_value(),
+                method=method,
+                path=path,
+                query=query,
+                client_key=cfg.connect_client_key,
+            )
+        if event.content_type in ("page", "blogpost"):
+            content_id = event.content_id
+        elif event.content_type in ("comment", "attachment") and event.container_id:
+            content_id = event.container_id
+        else:
+            return None
+        for waiting in self.store.jobs(source_id=source.id, kind="sync", states=("queued",)):
+            if list(waiting.params.get("ids", ())) == [content_id] and not waiting.lease_owner:
+                return waiting
+        job = self.sync_job(source, ids=[content_id])
+        self.queue.enqueue(job)
+        return job
 
     def due_syncs(self) -> list[JobRecord]:
         """Queue a sync of every source whose scheduled sync is due (none while one is queued

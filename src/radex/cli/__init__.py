@@ -13,6 +13,7 @@ from radex.cli import demo as _demo  # noqa: F401  (registers `radex demo`)
 from radex.cli import jobs as _jobs  # noqa: F401  (registers jobs, sync, worker)
 from radex.cli import kb as _kb  # noqa: F401  (registers the knowledge-base commands)
 from radex.cli import people as _people  # noqa: F401  (registers users, groups, grants)
+from radex.cli import serve as _serve  # noqa: F401  (registers `radex serve`)
 from radex.cli.common import app, err, translate_errors
 from radex.errors import InputError
 
