@@ -95,7 +95,8 @@ def test_an_edit_and_a_trash_reach_radex_through_webhooks(
         wait_for(lambda: synced(base) == 2, timeout=60)
         assert emu.webhooks.flush(5)
         statuses = [d.status for d in emu.webhooks.deliveries]
-        assert statuses and all(s == 202 for s in statuses), emu.webhooks.deliveries
+        assert statuses, "no delivery was attempted"
+        assert all(s == 202 for s in statuses), emu.webhooks.deliveries
     finally:
         proc.terminate()
         _, stderr = proc.communicate(timeout=30)
