@@ -106,6 +106,7 @@ class Services:
             progress=progress,
             extract_worker=self.extract_worker,
             owner=self.settings.local_user,
+            prune_share=self.settings.sync_max_delete_share,
         )
 
     @cached_property

@@ -128,7 +128,9 @@ def random_change(emu: Emulator, space: str, rng: random.Random) -> str:
     admin = admin_of(emu)
     site = emu.site
     current = pages(emu, space)
-    kind = rng.choice(["edit", "move", "trash", "purge", "label", "unlabel", "restrict", "create"])
+    kind = rng.choice(
+        ["edit", "move", "trash", "purge", "label", "unlabel", "restrict", "create", "unattach"]
+    )
     if not current:
         kind = "create"
     page = rng.choice(current) if current else None
@@ -141,6 +143,11 @@ def random_change(emu: Emulator, space: str, rng: random.Random) -> str:
         ops.trash(site, admin, page)
         if kind == "purge":
             ops.purge(site, admin, page)
+    elif kind == "unattach" and page:
+        extras = [c for c in site.content.values() if c.parent_id == page.id]
+        extras = [c for c in extras if c.type in ("attachment", "comment")]
+        if extras:
+            ops.trash(site, admin, rng.choice(extras))  # deleted outright
     elif kind == "label" and page:
         ops.add_labels(site, admin, page, [("global", f"tag{rng.randrange(5)}")])
     elif kind == "unlabel" and page and page.labels:

@@ -142,6 +142,29 @@ def test_reconciliation_refuses_to_remove_too_much(
         svc.close()
 
 
+def test_deleted_attachments_and_comments_go_too(
+    site: tuple[Emulator, str], svc: Services, tmp_path: Path
+) -> None:
+    emu, url = site
+    source = connect(svc, emu, url)
+    import_space(svc, source, SPACE)
+    admin = admin_of(emu)
+    extras = [c for c in emu.site.content.values() if c.type in ("attachment", "comment")]
+    extras = [c for c in extras if c.space_key == SPACE]
+    by_page = next(c for c in extras if c.type == "comment")
+    in_full = next(c for c in extras if c.type == "attachment" and c.parent_id != by_page.parent_id)
+    assert svc.store.document(source.id, by_page.id) is not None
+    ops.trash(emu.site, admin, by_page)
+    ops.trash(emu.site, admin, in_full)
+    assert by_page.parent_id
+    sync(svc, source, ids=[by_page.parent_id])  # a webhook named the page
+    assert svc.store.document(source.id, by_page.id) is None
+    assert svc.store.document(source.id, in_full.id) is not None
+    sync(svc, source, mode="full")
+    assert svc.store.document(source.id, in_full.id) is None
+    assert not differences(snapshot(svc), fresh_import(tmp_path / "fresh", emu, url, [SPACE]))
+
+
 def test_targeted_sync_of_named_pages(site: tuple[Emulator, str], svc: Services) -> None:
     emu, url = site
     source = connect(svc, emu, url)
@@ -156,7 +179,7 @@ def test_targeted_sync_of_named_pages(site: tuple[Emulator, str], svc: Services)
     assert svc.store.document(source.id, eng[4].id) is None
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(4))
 def test_one_full_sync_after_random_changes_matches_a_clean_import(
     seed: int, tmp_path: Path
 ) -> None:

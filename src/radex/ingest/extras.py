@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -54,6 +54,18 @@ class _Meta:
     version: int
     author_id: str | None
     when: datetime
+
+
+@dataclass
+class Listed:
+    """What extras listings showed: the ids seen, the pages (or the CQL) listed whole, and the
+    kinds listed; what a whole listing did not show is gone from Confluence."""
+
+    kinds: tuple[str, ...]
+    seen: set[str] = field(default_factory=set)
+    broken: set[str] = field(default_factory=set)  # page ids / the CQL whose listing failed
+    whole: set[str] = field(default_factory=set)
+    cql_whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,13 +117,14 @@ class Extras:
         *,
         cql: str | None = None,
         resolve: Resolve | None = None,
-    ) -> None:
+    ) -> Listed:
         """Import the extras of ``pages`` (all of them, changed or not: extras change alone),
         one listing per page; or, with ``cql``, those one CQL listing gives (a space's), their
-        pages found by ``resolve``."""
+        pages found by ``resolve``. Returns what the listings showed, and which were whole."""
         by_id = {s.page.id: s for s in pages}
+        listed = Listed(kinds=self._kinds())
         if not by_id and cql is None:
-            return
+            return listed
 
         async def container(page_id: str) -> Selected | None:
             if page_id not in by_id and resolve is not None and len(by_id) < 4096:
@@ -122,20 +135,32 @@ class Extras:
             return by_id.get(page_id)
 
         if self.options.attachments:
-            async for att in self._attachments(cql, pages):
+            async for att in self._attachments(cql, pages, listed.broken):
+                listed.seen.add(att.id)
                 sel = await container(att.container_id)
                 if sel is not None:
                     await self._attachment(sel, att)
         if self.options.comments:
-            async for comment in self._comments(cql, pages):
+            async for comment in self._comments(cql, pages, listed.broken):
+                listed.seen.add(comment.id)
                 sel = await container(comment.container_id)
                 if sel is not None:
                     await self._comment(sel, comment)
+        listed.whole = {s.page.id for s in pages} - listed.broken
+        listed.cql_whole = cql is not None and cql not in listed.broken
+        return listed
+
+    def _kinds(self) -> tuple[str, ...]:
+        wanted = (("attachment", self.options.attachments), ("comment", self.options.comments))
+        return tuple(kind for kind, on in wanted if on)
 
     # ---- listing --------------------------------------------------------------------------
 
-    def _attachments(self, cql: str | None, pages: Sequence[Selected]) -> AsyncIterator[Attachment]:
+    def _attachments(
+        self, cql: str | None, pages: Sequence[Selected], broken: set[str]
+    ) -> AsyncIterator[Attachment]:
         return self._listed(
+            broken,
             cql,
             pages,
             "attachments",
@@ -146,8 +171,11 @@ class Extras:
             lambda sel: self.client.attachments(sel.page.id, kind=sel.page.kind),
         )
 
-    def _comments(self, cql: str | None, pages: Sequence[Selected]) -> AsyncIterator[Comment]:
+    def _comments(
+        self, cql: str | None, pages: Sequence[Selected], broken: set[str]
+    ) -> AsyncIterator[Comment]:
         return self._listed(
+            broken,
             cql,
             pages,
             "comments",
@@ -158,6 +186,7 @@ class Extras:
 
     async def _listed(
         self,
+        broken: set[str],
         cql: str | None,
         pages: Sequence[Selected],
         what: str,
@@ -178,7 +207,10 @@ class Extras:
                     if isinstance(item, kind):
                         yield item
             except RadexError as exc:
+                broken.add(item_id)
                 await self._fail(item_id, title, f"listing its {what}: {exc}")
+            if listing.failures:
+                broken.add(item_id)
             for failure in listing.failures:
                 await self._fail(failure.item_id or failure.position, "", failure.error)
 

@@ -27,7 +27,7 @@ from radex.embed import Embedder
 from radex.errors import NotFoundError, RadexError
 from radex.extract import DEFAULT_LIMITS, ExtractWorker, Limits, extract_in_subprocess
 from radex.index import SearchIndex
-from radex.ingest.extras import Extractor, Extras, ExtrasOptions
+from radex.ingest.extras import Extractor, Extras, ExtrasOptions, Listed
 from radex.ingest.listed import page_from_data, page_to_data
 from radex.ingest.permissions import AclResolver
 from radex.ingest.pipeline import Timings, Work, Writer
@@ -136,6 +136,8 @@ class Importer:
         extract_worker: ExtractWorker | None = None,
         owner: str | None = None,
         batch_pages: int = BATCH_PAGES,
+        prune_share: float = 0.25,
+        prune_floor: int = 5,
     ) -> None:
         self.store, self.blobs, self.index, self.embedder = store, blobs, index, embedder
         self.extract_worker = extract_worker  # shared and kept open; else one per step
@@ -146,6 +148,8 @@ class Importer:
         self.max_page_chars = max_page_chars
         self.limits = limits
         self.batch_pages = batch_pages
+        self.prune_share, self.prune_floor = prune_share, prune_floor  # removal cap, as sync's
+        self._notes: list[str] = []
         self.progress: Progress = progress or NoProgress()
         self._acls = AclResolver(client, source)
         self._folders: dict[tuple[str, ...], str] = {}
@@ -162,7 +166,7 @@ class Importer:
     @property
     def warnings(self) -> list[str]:
         """Warnings so far (permission data that could not be read, ...)."""
-        return list(self._acls.warnings)
+        return [*self._acls.warnings, *self._notes]
 
     # ---- the run, all steps at once ---------------------------------------------------------
 
@@ -269,10 +273,12 @@ class Importer:
                 await writer.update_meta(doc)
             await self._process(run, to_fetch, rechunk)
             if spec.target.kind != "space" or spec.extras_per_page:
-                await self._extras(run, writer, spec.extras).run(selected)
+                listed = await self._extras(run, writer, spec.extras).run(selected)
+                await asyncio.to_thread(self._prune_pages, listed)
             elif spec.narrow and moved:  # their extras are not listed as changed: follow them
                 shifted = [s for s in selected if s.page.id in set(moved)]
-                await self._extras(run, writer, spec.extras).run(shifted)
+                listed = await self._extras(run, writer, spec.extras).run(shifted)
+                await asyncio.to_thread(self._prune_pages, listed)
         batches = await asyncio.to_thread(self.store.import_batches, run.id)
         if moved and spec.narrow:
             batches = await self._list_below(run, spec, moved, batches)
@@ -287,7 +293,38 @@ class Importer:
         if spec.narrow:
             cql = f"{cql} and ({spec.narrow})"
         async with self._writing(run, {}) as writer:
-            await self._extras(run, writer, spec.extras).run((), cql=cql, resolve=self._container)
+            extras = self._extras(run, writer, spec.extras)
+            listed = await extras.run((), cql=cql, resolve=self._container)
+        if listed.cql_whole and not spec.narrow:
+            await asyncio.to_thread(self._prune_space, spec.target.value, listed)
+
+    def _prune_pages(self, listed: Listed) -> None:
+        """Remove the attachments and comments of wholly listed pages that were not listed
+        (Confluence deletes them outright)."""
+        self._delete(
+            d.id
+            for d in self.store.extras_of(self.source.id, listed.whole)
+            if d.type in listed.kinds and d.external_id not in listed.seen
+        )
+
+    def _prune_space(self, space: str, listed: Listed) -> None:
+        """Remove the space's stored attachments and comments one whole listing did not show."""
+        stored = self.store.external_ids(self.source.id, space, listed.kinds)
+        gone = [doc_id for ext, doc_id in stored.items() if ext not in listed.seen]
+        if len(gone) >= self.prune_floor and len(gone) > self.prune_share * len(stored):
+            self._notes.append(
+                f"space {space}: {len(gone)} of {len(stored)} attachments and comments are no"
+                f" longer listed, more than the {self.prune_share:.0%} a sync may remove;"
+                " nothing removed"
+            )
+            return
+        self._delete(gone)
+
+    def _delete(self, doc_ids: Iterable[str]) -> None:
+        """Delete documents, from the index first."""
+        for doc_id in list(doc_ids):
+            self.index.delete_document(doc_id)
+            self.store.delete_document(doc_id)
 
     async def finish(
         self, run: ImportRun, status: ImportStatus = "done", error: str | None = None

@@ -79,6 +79,11 @@ def document_values(doc: Document) -> dict[str, Any]:
         "folder_id": doc.folder_id,
         "markdown_key": doc.markdown_key,
         "storage_key": doc.storage_key,
+        "container_id": (
+            doc.ancestors[-1].id
+            if doc.type in ("attachment", "comment") and doc.ancestors
+            else None
+        ),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -87,6 +87,19 @@ class DocumentRepository(Repository):
         )
         with self._read() as s:
             return {ext: doc_id for ext, doc_id in s.execute(stmt)}
+
+    def extras_of(self, source_id: str, page_ids: Iterable[str]) -> list[Document]:
+        """The attachments and comments RADEX holds of these pages."""
+        wanted = list(dict.fromkeys(page_ids))
+        out: list[Document] = []
+        with self._read() as s:
+            for start in range(0, len(wanted), 500):
+                stmt = select(DocumentRow).where(
+                    DocumentRow.source_id == source_id,
+                    DocumentRow.container_id.in_(wanted[start : start + 500]),
+                )
+                out += [to_document(r) for r in s.scalars(stmt)]
+        return out
 
     def space_keys(self, source_id: str) -> list[str]:
         """The spaces a source has documents in."""

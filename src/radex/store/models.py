@@ -136,6 +136,7 @@ class DocumentRow(Base):
     storage_key: Mapped[str | None] = mapped_column(String(255))
     structure: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     chunk_model_id: Mapped[str | None] = mapped_column(String(255))
+    container_id: Mapped[str | None] = mapped_column(String(255), index=True)  # extras' page
 
 
 class DocumentVersionRow(Base):

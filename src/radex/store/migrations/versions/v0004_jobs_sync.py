@@ -18,8 +18,31 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_DOCS = sa.table(
+    "documents",
+    sa.column("id", sa.String),
+    sa.column("type", sa.String),
+    sa.column("ancestors", sa.JSON),
+    sa.column("container_id", sa.String),
+)
+
+
 def upgrade() -> None:
     """Apply this revision."""
+    with op.batch_alter_table("documents") as batch:
+        batch.add_column(sa.Column("container_id", sa.String(length=255), nullable=True))
+        batch.create_index(op.f("ix_documents_container_id"), ["container_id"])
+    bind = op.get_bind()
+    extras = sa.select(_DOCS.c.id, _DOCS.c.ancestors).where(
+        _DOCS.c.type.in_(("attachment", "comment"))
+    )
+    for doc_id, ancestors in bind.execute(extras).all():
+        if ancestors:
+            bind.execute(
+                _DOCS.update()
+                .where(_DOCS.c.id == doc_id)
+                .values(container_id=str(ancestors[-1]["id"]))
+            )
     with op.batch_alter_table("imports") as batch:
         batch.add_column(sa.Column("job_id", sa.String(length=32), nullable=True))
         batch.add_column(
@@ -94,6 +117,9 @@ def downgrade() -> None:
     op.drop_table("jobs")
     op.drop_index("ix_import_pages_import_id_batch", table_name="import_pages")
     op.drop_table("import_pages")
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_index(op.f("ix_documents_container_id"))
+        batch.drop_column("container_id")
     with op.batch_alter_table("imports") as batch:
         batch.drop_index(op.f("ix_imports_job_id"))
         batch.drop_column("purpose")
