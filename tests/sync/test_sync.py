@@ -25,7 +25,8 @@ from sync_kit import (
     sync,
 )
 
-from radex.app import Services
+from radex.app import Services, build
+from radex.config import Settings
 from radex.confluence.emulator import ops
 from radex.confluence.emulator.app import Emulator
 from radex.confluence.emulator.generator import load_sample_fixture
@@ -197,5 +198,29 @@ def test_one_full_sync_after_random_changes_matches_a_clean_import(
             diff = differences(snapshot(svc), fresh_import(tmp_path / "fresh", emu, url, keys))
             assert not diff, (done, diff, job.result)
             assert set(indexed(svc)) == {d.id for d in svc.store.documents()}
+        finally:
+            svc.close()
+
+
+@pytest.mark.parametrize(("overlap_h", "caught"), [(0, False), (26, True)])
+def test_the_overlap_absorbs_the_time_zone_cql_reads_dates_in(
+    tmp_path: Path, overlap_h: int, caught: bool
+) -> None:
+    emu = make_emulator(load_sample_fixture(), "cloud")
+    admin_of(emu).time_zone = "America/Los_Angeles"  # CQL dates are read 8 hours behind UTC
+    with served(emu) as url:
+        svc = build(
+            Settings(home=tmp_path / "home", embedder="hashing", sync_overlap_s=overlap_h * 3600)  # type: ignore[arg-type]
+        )
+        try:
+            source = connect(svc, emu, url)
+            import_space(svc, source, SPACE)
+            sync(svc, source)
+            page = pages(emu, SPACE)[1]
+            edit(emu, page, "okapi timetables")
+            sync(svc, source)
+            doc = svc.store.document(source.id, page.id)
+            assert doc is not None
+            assert (doc.version == page.version) is caught
         finally:
             svc.close()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
 
 from radex.confluence.emulator.cql_eval import CqlContext, TextIndex
 from radex.confluence.emulator.model import Content, Site, Space, User, plain_text
@@ -157,6 +158,7 @@ def cql_context(
     return CqlContext(
         now=site.clock(),
         user_ids=user_ids(site, user),
+        tz=ZoneInfo(user.time_zone) if user is not None else UTC,
         space_key=space_key,
         content_id=content_id,
     )

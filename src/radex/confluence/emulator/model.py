@@ -44,6 +44,7 @@ class User:
     active: bool = True
     account_type: Literal["atlassian", "app", "customer"] = "atlassian"
     secret: str = ""  # API token (Cloud) / personal access token and password (DC)
+    time_zone: str = "UTC"  # the profile's zone: CQL reads dates without a zone in it
 
     def __post_init__(self) -> None:
         self.account_id = self.account_id or _hex("account:" + self.username, 24)
