@@ -3,12 +3,15 @@ restrictions and labels are followed, at a cost that grows with what changed."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ingest_kit import make_emulator, served, services
 from sync_kit import (
     connect,
@@ -180,14 +183,19 @@ def test_targeted_sync_of_named_pages(site: tuple[Emulator, str], svc: Services)
     assert svc.store.document(source.id, eng[4].id) is None
 
 
-@pytest.mark.parametrize("seed", range(4))
+@settings(
+    max_examples=int(os.environ.get("RADEX_SYNC_EXAMPLES", "5")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rng=st.randoms(use_true_random=False), flavor=st.sampled_from(["cloud", "dc"]))
 def test_one_full_sync_after_random_changes_matches_a_clean_import(
-    seed: int, tmp_path: Path
+    rng: random.Random, flavor: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    rng = random.Random(seed)
-    emu = make_emulator(load_sample_fixture(), rng.choice(["cloud", "dc"]))
+    tmp = tmp_path_factory.mktemp("random-sync")
+    emu = make_emulator(load_sample_fixture(), flavor)  # type: ignore[arg-type]
     with served(emu) as url:
-        svc = services(tmp_path / "home")
+        svc = services(tmp / "home")
         try:
             source = connect(svc, emu, url)
             keys = spaces_of(emu)
@@ -195,7 +203,7 @@ def test_one_full_sync_after_random_changes_matches_a_clean_import(
                 import_space(svc, source, key)
             done: list[Any] = [random_change(emu, rng.choice(keys), rng) for _ in range(12)]
             job = sync(svc, source, mode="full")
-            diff = differences(snapshot(svc), fresh_import(tmp_path / "fresh", emu, url, keys))
+            diff = differences(snapshot(svc), fresh_import(tmp / "fresh", emu, url, keys))
             assert not diff, (done, diff, job.result)
             assert set(indexed(svc)) == {d.id for d in svc.store.documents()}
         finally:
