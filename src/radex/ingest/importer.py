@@ -163,6 +163,15 @@ class Importer:
         wiki = "/wiki" if client.deployment == "cloud" else ""
         self._link_base = source.base_url.rstrip("/") + wiki
 
+    def carry_over(self, earlier: Importer) -> None:
+        """Keep what an earlier importer of the same job learnt (space permissions, read
+        restrictions, folders, people, progress totals) when a new step opens a new client."""
+        self._acls = earlier._acls
+        self._acls.client = self.client
+        self._folders, self._folder_paths = earlier._folders, earlier._folder_paths
+        self._users, self._owned = earlier._users, earlier._owned
+        self._totals, self._timings = earlier._totals, earlier._timings
+
     @property
     def warnings(self) -> list[str]:
         """Warnings so far (permission data that could not be read, ...)."""

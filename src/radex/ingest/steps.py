@@ -208,8 +208,10 @@ class ContentSteps:
     ) -> bool:
         importer = self._importers.get(job.id)
         if importer is None or importer.client is not client:
-            importer = self.importer_for(source, client, progress)
-            self._importers[job.id] = importer
+            fresh = self.importer_for(source, client, progress)
+            if importer is not None:
+                fresh.carry_over(importer)
+            importer = self._importers[job.id] = fresh
         spec = ImportSpec.from_data(stage["spec"])
         phase = cp.get("phase")
         if phase is None:
