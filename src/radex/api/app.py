@@ -44,21 +44,7 @@ class SyncRequest(BaseModel):
 
 def job_json(job: JobRecord) -> dict[str, Any]:
     """A job as the API shows it."""
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "source": job.params.get("source"),
-        "state": job.state,
-        "total": job.total,
-        "done": job.done,
-        "failed": job.failed,
-        "attempts": job.attempts,
-        "error": job.error,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "result": dict(job.result),
-    }
+    return job.to_data()
 
 
 def create_api(svc: Services) -> FastAPI:

@@ -71,21 +71,9 @@ def job_report(svc: Services, job: JobRecord) -> ImportReport:
 def job_data(svc: Services, job: JobRecord, *, items: bool = False) -> dict[str, Any]:
     """A job as JSON."""
     out: dict[str, Any] = {
-        "id": job.id,
-        "kind": job.kind,
-        "source": job.params.get("source"),
-        "state": job.state,
-        "total": job.total,
-        "done": job.done,
-        "failed": job.failed,
+        **job.to_data(),
         "rate": _rate(job),
         "eta_s": _eta(job),
-        "attempts": job.attempts,
-        "error": job.error,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "result": dict(job.result),
         "params": {k: v for k, v in job.params.items() if k != "spec"},
     }
     if items:

@@ -195,6 +195,24 @@ class JobRecord:
         """True once the job has succeeded, failed or been cancelled."""
         return self.state in FINAL_STATES
 
+    def to_data(self) -> dict[str, Any]:
+        """The job as JSON-ready data (what the API and ``--json`` show)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "source": self.params.get("source"),
+            "state": self.state,
+            "total": self.total,
+            "done": self.done,
+            "failed": self.failed,
+            "attempts": self.attempts,
+            "error": self.error,
+            "created_at": self.created_at.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "result": dict(self.result),
+        }
+
 
 @dataclass(frozen=True)
 class SyncState:
