@@ -130,6 +130,7 @@ def random_change(emu: Emulator, space: str, rng: random.Random) -> str:
     current = pages(emu, space)
     kind = rng.choice(
         ["edit", "move", "trash", "purge", "label", "unlabel", "restrict", "create", "unattach"]
+        + ["archive"]
     )
     if not current:
         kind = "create"
@@ -143,6 +144,8 @@ def random_change(emu: Emulator, space: str, rng: random.Random) -> str:
         ops.trash(site, admin, page)
         if kind == "purge":
             ops.purge(site, admin, page)
+    elif kind == "archive" and page:
+        ops.update_content(site, admin, page, version_number=page.version + 1, status="archived")
     elif kind == "unattach" and page:
         extras = [c for c in site.content.values() if c.parent_id == page.id]
         extras = [c for c in extras if c.type in ("attachment", "comment")]

@@ -176,9 +176,14 @@ def test_targeted_sync_of_named_pages(site: tuple[Emulator, str], svc: Services)
     eng = pages(emu, SPACE)
     edit(emu, eng[3], "quokka paperwork")
     ops.trash(emu.site, admin_of(emu), eng[4])
-    job = sync(svc, source, ids=[eng[3].id, eng[4].id])
+    archived = eng[5]  # an archived page is not current: RADEX lets it go
+    ops.update_content(
+        emu.site, admin_of(emu), archived, version_number=archived.version + 1, status="archived"
+    )
+    job = sync(svc, source, ids=[eng[3].id, eng[4].id, archived.id])
     assert job.result["counts"]["updated"] == 1
-    assert job.result["removed"] == 1
+    assert job.result["removed"] == 2
+    assert svc.store.document(source.id, archived.id) is None
     assert "quokka paperwork" in "".join(c.text for c in chunks_of(svc, source.id, eng[3].id))
     assert svc.store.document(source.id, eng[4].id) is None
 

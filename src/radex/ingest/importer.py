@@ -248,7 +248,10 @@ class Importer:
         seen, batch = 0, first_batch
         with self._timings.timed("list"):
             async for item in listing:
-                if not (isinstance(item, Page) and item.status == "current"):
+                if not isinstance(item, Page):
+                    continue
+                if item.status != "current":  # archived (or trashed): RADEX keeps current only
+                    await asyncio.to_thread(self._drop_page, item.id)
                     continue
                 buffer.append((item.id, page_to_data(item)))
                 self.progress.advance("listed")
@@ -328,6 +331,13 @@ class Importer:
             )
             return
         self._delete(gone)
+
+    def _drop_page(self, page_id: str) -> None:
+        """Remove a page RADEX holds that Confluence lists as no longer current, with its
+        attachments and comments."""
+        doc = self.store.document(self.source.id, page_id)
+        if doc is not None:
+            self._delete([*(d.id for d in self.store.extras_of(self.source.id, [page_id])), doc.id])
 
     def _delete(self, doc_ids: Iterable[str]) -> None:
         """Delete documents, from the index first."""

@@ -127,7 +127,9 @@ class Reconciler:
                 f'space = "{space}" and type in (page, blogpost)', expand=("version",)
             )
             try:
-                listed = {p.id async for p in listing if isinstance(p, Page)}
+                listed = {
+                    p.id async for p in listing if isinstance(p, Page) and p.status == "current"
+                }
             except RadexError as exc:
                 out.refused = f"the listing of space {space} failed ({exc}); nothing removed"
                 return out
