@@ -123,15 +123,26 @@ def move(emu: Emulator, page: Content, parent: Content | None) -> None:
     )
 
 
+CHANGES = (
+    "edit",
+    "move",
+    "trash",
+    "purge",
+    "label",
+    "unlabel",
+    "restrict",
+    "create",
+    "unattach",
+    "archive",
+)
+
+
 def random_change(emu: Emulator, space: str, rng: random.Random) -> str:
     """One random change of the kinds a sync must follow; returns what it did."""
     admin = admin_of(emu)
     site = emu.site
     current = pages(emu, space)
-    kind = rng.choice(
-        ["edit", "move", "trash", "purge", "label", "unlabel", "restrict", "create", "unattach"]
-        + ["archive"]
-    )
+    kind = rng.choice(CHANGES)
     if not current:
         kind = "create"
     page = rng.choice(current) if current else None
