@@ -4,15 +4,19 @@ computation gives, and never outlive a write by this or another connection."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+import numpy.typing as npt
 import pytest
-from index_kit import ADMINS, ALICE, BOB, EMBEDDER, MODEL, NONE, STAFF, docs_of, put
+from index_kit import ADMINS, ALICE, BOB, EMBEDDER, MODEL, NONE, PUBLIC, STAFF, docs_of, put
 
-from radex.index import SqliteIndex, bm25, lexicon, memory
+from radex.index import SqliteIndex, bm25, lexicon, memory, schema
 from radex.index.bm25 import MIN_IDF
 from radex.index.memory import reader_keys, top
 from radex.search.retriever import Retriever
@@ -73,6 +77,60 @@ def test_fetch_cache_follows_another_connections_writes(tmp_path: Path) -> None:
     finally:
         writer.close()
         reader.close()
+
+
+def test_fetch_from_memory_equals_the_sql_read_through_writes(tmp_path: Path) -> None:
+    """Random replaces (labels, folders, dates, headings), Acl changes and deletes: after
+    each, ``fetch`` (from memory) gives exactly what reading the rows from SQL gives."""
+    rng = random.Random(5)
+    index = SqliteIndex(tmp_path / "f.db")
+    acls = [PUBLIC, Acl.of([[ADMINS]]), Acl.of([[STAFF, ALICE], [BOB]]), Acl()]
+    dates = [None, datetime(2024, 5, 6, 7, 8, 9, 10), datetime(2024, 1, 2, tzinfo=UTC)]
+    dates.append(datetime(2023, 3, 4, 5, tzinfo=timezone(timedelta(hours=-3))))
+    with contextlib.suppress(ZoneInfoNotFoundError):  # read back with a fixed offset
+        dates.append(datetime(2024, 7, 1, 12, tzinfo=ZoneInfo("Europe/Paris")))
+    ids = [f"d{n}:{i}" for n in range(12) for i in range(4)] + ["nope", "d1"]
+    try:
+        assert index.fetch(ids) == []
+        for step in range(150):
+            doc = f"d{rng.randrange(12)}"
+            action = rng.random()
+            if action < 0.6:
+                texts = [f"text {step} {i} **bold**" for i in range(rng.randint(0, 4))]
+                put(
+                    index,
+                    doc,
+                    texts,
+                    rng.choice(acls),
+                    labels=tuple(rng.sample(["b", "a", "c", "a"], rng.randint(0, 4))),
+                    folder_path=rng.choice([None, "", "/ENG/", "/ENG/Ops", "/"]),
+                    space_key=rng.choice([None, "", "ENG"]),
+                    author_id=rng.choice([None, "u1"]),
+                    updated_at=rng.choice(dates),
+                )
+            elif action < 0.8:
+                index.update_acl(doc, rng.choice(acls))
+            else:
+                index.delete_document(doc)
+            if step % 5 == 0:
+                index = reopened(index, tmp_path / "f.db")  # loaded afresh from the file
+            wanted = rng.sample(ids, 10)
+            with index._db_lock:
+                want = schema.fetch(index._db, wanted)
+            got = index.fetch(wanted)
+            assert got == want
+            assert [repr(s.doc.updated_at) for s in got] == [repr(s.doc.updated_at) for s in want]
+            assert [type(s.chunk.ordinal) for s in got] == [int] * len(got)
+    finally:
+        index.close()
+
+
+def reopened(index: SqliteIndex, path: Path) -> SqliteIndex:
+    """The same file in a new index, its chunks read into memory at once."""
+    index.close()
+    again = SqliteIndex(path)
+    again.fetch(["d0:0"])
+    return again
 
 
 @pytest.mark.parametrize("other", [False, True], ids=["this connection", "another"])
@@ -265,3 +323,17 @@ def test_reader_keys_are_the_same_cached_or_not() -> None:
     readers = [BOB, ADMINS, odd]
     assert reader_keys(frozenset(readers)) == reader_keys(readers) == reader_keys(iter(readers))
     assert reader_keys(frozenset(readers)) == {"user:bob", "group:admins", "anyone"}
+
+
+def test_a_query_is_made_unit_as_every_vector_is() -> None:
+    gen = np.random.default_rng(3)
+    cases: list[npt.ArrayLike] = [
+        gen.standard_normal(d).astype(np.float32) * s for d in (1, 7, 384) for s in (1e-3, 5)
+    ]
+    cases += [np.zeros(64, np.float32), [3.0, 4.0], np.arange(10.0)[::2], np.ones((1, 5))]
+    for case in cases:
+        dim = np.asarray(case).shape[-1]
+        assert memory.unit(case, dim).tobytes() == memory.normalised(case, dim)[0].tobytes()
+    for bad, dim in (([np.nan, 1.0], 2), ([1.0, 2.0], 3), (np.ones((2, 2, 2)), 2)):
+        with pytest.raises(ValueError, match="vectors"):
+            memory.unit(bad, dim)

@@ -72,3 +72,41 @@ def test_property_sorted_and_complete(rankings: list[tuple[list[str], float]]) -
     assert {i for i, _ in fused} == {i for ids, _ in rankings for i in ids}
     scores = [s for _, s in fused]
     assert scores == sorted(scores, reverse=True)
+
+
+def reference_fuse(
+    rankings: list[tuple[list[str], float]], k: int = RRF_K, limit: int | None = None
+) -> list[tuple[str, float]]:
+    """Fusion as first written: one pass per ranking, one sort on the full key."""
+    scores: dict[str, float] = {}
+    best: dict[str, int] = {}
+    for ids, weight in rankings:
+        seen: set[str] = set()
+        for rank, item in enumerate(ids, start=1):
+            if item in seen:
+                continue
+            seen.add(item)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+            best[item] = min(best.get(item, rank), rank)
+    order = sorted(scores.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
+    return order if limit is None else order[:limit]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from("abcdefghij"), max_size=12),  # repeats allowed
+            st.sampled_from([0.0, -0.0, 0.3, 0.7, 0.5, 1.0, 1e-300]) | st.floats(0, 2),
+        ),
+        max_size=4,
+    ),
+    st.integers(1, 100),
+    st.none() | st.integers(0, 12),
+)
+def test_property_same_as_first_written(
+    rankings: list[tuple[list[str], float]], k: int, limit: int | None
+) -> None:
+    got = fuse(rankings, k=k, limit=limit)
+    want = reference_fuse(rankings, k=k, limit=limit)
+    assert [i for i, _ in got] == [i for i, _ in want]
+    assert [repr(s) for _, s in got] == [repr(s) for _, s in want]  # the same floats, bit for bit

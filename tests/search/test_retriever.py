@@ -15,7 +15,16 @@ from radex.errors import InputError
 from radex.index import IndexDoc, IndexedChunk, SearchIndex, SqliteIndex, StoredChunk
 from radex.index.base import Vector
 from radex.search.chunking import chunk_markdown
-from radex.search.retriever import _STRIP, Retriever, plain, snippet
+from radex.search.retriever import (
+    _NOT_PROSE,
+    _NOT_PROSE_PAIRS,
+    _STRIP,
+    Retriever,
+    _term_hits,
+    _terms_pattern,
+    plain,
+    snippet,
+)
 from radex.types import Acl, Principal, SearchFilters
 
 EMBEDDER = HashingEmbedder(dim=128)
@@ -260,3 +269,33 @@ def test_snippet_is_the_same_as_first_written(words: list[str], query: list[str]
     text = " ".join(words)
     terms = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", " ".join(query))))
     assert snippet(text, terms) == reference_snippet(text, terms)
+
+
+def test_every_markup_needle_rules_prose_out() -> None:
+    for needs, _, _ in _STRIP:
+        for needle in needs:
+            assert set(needle.encode()) & set(_NOT_PROSE) or any(
+                pair in needle for pair in _NOT_PROSE_PAIRS
+            ), needle
+
+
+ASCII_PIECES = st.sampled_from(
+    [*"abcdefxyzAXZ019_-.,;:!?()'\"/@~*]", " ", "  ", "\t", "\n", "\x0b", "\x1f", "the", "alpha"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(ASCII_PIECES, max_size=150), st.lists(st.sampled_from(WORD_LIST[:10]), max_size=4))
+def test_ascii_snippets_and_plain_text_are_the_same_as_first_written(
+    pieces: list[str], query: list[str]
+) -> None:
+    text = "".join(pieces)
+    expected = text
+    for _, pattern, replacement in _STRIP:
+        expected = pattern.sub(replacement, expected)
+    assert plain(text) == re.sub(r"\s+", " ", expected).strip(" ·")
+    terms = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", " ".join(query))))
+    assert snippet(text, terms, size=40) == reference_snippet(text, terms, size=40)
+    found_by = _terms_pattern(tuple(terms))
+    found = [(m.start(), m.group(0).lower()) for m in found_by.finditer(text)] if found_by else []
+    assert _term_hits(text, tuple(terms)) == found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,7 +44,7 @@ class IndexedChunk:
     vector: Vector = field(repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredChunk:
     """A chunk as fetched back from the index, with the document it belongs to."""
 
@@ -104,6 +105,11 @@ class SearchIndex(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the index's resources."""
+
+    def pinned(self) -> AbstractContextManager[None]:
+        """A block in which several searches and fetches may be served from one view of the
+        index, checked once (by default: nothing special)."""
+        return nullcontext()
 
     def acls_stale(self) -> bool:
         """Whether an upgrade dropped the documents' Acls (every document fails closed until

@@ -245,7 +245,7 @@ class Lexicon:
         few = mask.count * SUBSET <= n and mask.count < sum(len(f[0]) for f in found)
         rows, scores = bm25.best(found, mask.allowed[:n], k, mask.allowed_rows() if few else None)
         chunk_ids = self._ids
-        return [(chunk_ids[r], s) for r, s in zip(rows.tolist(), scores.tolist(), strict=True)]
+        return list(zip(map(chunk_ids.__getitem__, rows.tolist()), scores.tolist(), strict=True))
 
     def _scored(self, ids: tuple[int, ...]) -> Scored:
         """The rows holding the phrase of term ``ids``, the phrase's BM25 contribution to

@@ -109,6 +109,24 @@ def filter_sql(d: str, filters: SearchFilters) -> tuple[str, Params]:
     return (" AND ".join(parts) or "1"), params
 
 
+_VALID_FILTERS: Final[dict[SearchFilters, None]] = {}
+
+
+def check_filters(filters: SearchFilters) -> None:
+    """Refuse malformed filters as :func:`filter_sql` does (InputError); hashable filters that
+    passed are remembered (at most 256), so a search repeats no checks."""
+    try:
+        if filters in _VALID_FILTERS:
+            return
+    except TypeError:  # a list where a tuple belongs: valid maybe, but not hashable
+        filter_sql("d", filters)
+        return
+    filter_sql("d", filters)
+    if len(_VALID_FILTERS) >= 256:
+        _VALID_FILTERS.clear()
+    _VALID_FILTERS[filters] = None
+
+
 def _within_sql(d: str, folders: Sequence[str], params: Params) -> str:
     """SQL true when the document lies in one of ``folders`` or below; adds its parameters."""
     ors: list[str] = []

@@ -1,12 +1,12 @@
 """The SQLite index's in-memory side: what both search legs read instead of SQL.
 
 A :class:`Resident` holds, as of one ``PRAGMA data_version`` of the file, every document's
-interned Acl (``DocTable`` + ``AclTable``), one ``VectorSet`` per embedding model and the
-keyword ``Lexicon``, each loaded on first use and then kept in step with this process's
-writes. It also carries the index's caches that must not outlive that version of the file:
-per reader, which documents they may see; per filter, which documents pass it; and the
-chunks ``fetch`` read (:class:`~radex.index.schema.Fetched`, which checks its own state).
-Callers hold the index's memory lock, and its connection lock while reading.
+interned Acl (``DocTable`` + ``AclTable``), one ``VectorSet`` per embedding model, the
+keyword ``Lexicon`` and the chunks ``fetch`` returns (``ChunkStore``), each loaded on first
+use and then kept in step with this process's writes. It also carries the index's caches
+that must not outlive that version of the file: per reader, which documents they may see;
+per filter, which documents pass it. Callers hold the index's memory lock, and its
+connection lock while reading.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from typing import Final
 import numpy as np
 
 from radex.index import schema
+from radex.index.base import IndexDoc
+from radex.index.chunks import ChunkStore
 from radex.index.lexicon import Lexicon
 from radex.index.memory import CLOSED, AclTable, Admitted, Bools, DocTable, Floats, VectorSet
+from radex.types import Chunk
 
 _READERS: Final = 64
 """Readers whose per-document admission is kept."""
@@ -34,7 +37,7 @@ class Resident:
         self.docs = DocTable()
         self.sets: dict[str, VectorSet] = {}
         self.lexicon: Lexicon | None = None
-        self.fetched = schema.Fetched()
+        self.store: ChunkStore | None = None
         self.filtered: dict[Hashable, tuple[object, Bools]] = {}  # filters -> (state, per doc)
         self._admitted: dict[frozenset[str], tuple[Bools, tuple[int, int], int, Bools]] = {}
 
@@ -77,9 +80,16 @@ class Resident:
         self.lexicon = lexicon
         return lexicon
 
+    def load_store(self, db: sqlite3.Connection) -> ChunkStore:
+        """Every chunk and document, as ``fetch`` returns them."""
+        self.store = ChunkStore.read(db)
+        return self.store
+
     def set_acl(self, document_id: str, rows: Sequence[Sequence[str]]) -> None:
         """Record a document's Acl (stored clause rows), adding the document when new."""
         self.docs.set_acl(self.docs.index(document_id), self.acls.intern_rows(rows))
+        if self.store is not None:
+            self.store.set_acl(document_id, schema.stored_acl(rows))
 
     def forget(self, document_id: str) -> None:
         """Drop a document's vectors and terms and close its Acl."""
@@ -91,30 +101,36 @@ class Resident:
             vectors.remove(slot)
         if self.lexicon is not None:
             self.lexicon.remove(slot)
+        if self.store is not None:
+            self.store.forget(document_id)
 
     def put(
         self,
-        document_id: str,
-        acl_rows: Sequence[Sequence[str]],
+        doc: IndexDoc,
+        acl_rows: list[list[str]],
         model_id: str,
-        chunk_ids: Sequence[str],
+        chunks: Sequence[Chunk],
         vectors: Floats | None,
-        bodies: Sequence[tuple[str, str]],
-        title: str,
     ) -> None:
-        """A document's new Acl, vectors and terms, replacing what it had.
+        """A document's new Acl (its stored clause rows), vectors, terms and chunks,
+        replacing what it had.
 
         Raises OverflowError (the lexicon dropped, the rest done) when the lexicon is full.
         """
+        document_id = doc.document_id
+        chunk_ids = [c.id for c in chunks]
         self.forget(document_id)
         self.set_acl(document_id, acl_rows)
         slot = self.docs.index(document_id)
         found = self.sets.get(model_id)
         if found is not None and vectors is not None:
             found.add(slot, chunk_ids, vectors)
+        if self.store is not None:
+            self.store.put(schema.as_stored(doc, acl_rows), chunks)
         if self.lexicon is not None:
+            bodies = [(c.breadcrumb, c.text) for c in chunks]
             try:
-                self.lexicon.add(slot, chunk_ids, bodies, title)
+                self.lexicon.add(slot, chunk_ids, bodies, doc.title)
             except OverflowError:
                 self.lexicon = None
                 raise

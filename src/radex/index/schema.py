@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice
-from typing import Final, TypeVar
+from typing import Final
 
 from radex.errors import InputError
 from radex.index.base import IndexDoc, StoredChunk
+from radex.index.query import normal_folder
 from radex.types import Acl, Chunk
 
 SCHEMA_VERSION: Final = 2
@@ -71,7 +71,7 @@ CREATE INDEX IF NOT EXISTS chunks_model ON chunks(model_id, dim);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, title, tokenize='porter unicode61');
 """
 
-_CHUNK_COLUMNS: Final = (
+CHUNK_COLUMNS: Final = (
     "chunk_id, document_id, ordinal, text, breadcrumb, token_count, heading, anchor"
 )
 _DOC_COLUMNS: Final = (
@@ -141,123 +141,80 @@ def lexicon_rows(
         yield slot(document_id), chunk_id, breadcrumb, text, title
 
 
-_V = TypeVar("_V")
-
-FETCHED_CHUNKS: Final = 20_000
-"""Chunks :class:`Fetched` keeps (the oldest half is dropped beyond that)."""
-FETCHED_DOCS: Final = 10_000
-"""Documents :class:`Fetched` keeps (likewise)."""
-
-
-class Fetched:
-    """Chunks read back by :func:`fetch`, with their documents (and Acls), kept for as long as
-    the file is in the ``state`` they were read in.
-
-    The owner passes the file's current state (e.g. its own write count and ``PRAGMA
-    data_version``) to :meth:`get` and :meth:`read`, holding the connection's lock; any other
-    state than the cache's empties it first, so nothing read before a write is served after it.
-    """
-
-    def __init__(self) -> None:
-        self.state: Hashable = None
-        self.chunks: dict[str, StoredChunk] = {}
-        self.docs: dict[str, IndexDoc] = {}
-
-    def get(self, state: Hashable, chunk_ids: Sequence[str]) -> list[StoredChunk] | None:
-        """The chunks, in the order asked, when every one is cached in ``state``, else None."""
-        if state != self.state:
-            return None
-        chunks = self.chunks
-        try:
-            return [chunks[c] for c in dict.fromkeys(chunk_ids)]
-        except (KeyError, TypeError):
-            return None
-
-    def read(
-        self, db: sqlite3.Connection, state: Hashable, chunk_ids: Sequence[str]
-    ) -> list[StoredChunk]:
-        """:func:`fetch` through the cache; the caller holds a read transaction of ``state``."""
-        if state != self.state:
-            self.chunks, self.docs, self.state = {}, {}, state
-        wanted = [c for c in dict.fromkeys(chunk_ids) if isinstance(c, str)]
-        chunks = self.chunks
-        missing = [c for c in wanted if c not in chunks]
-        if missing:
-            _trim(chunks, FETCHED_CHUNKS - len(missing))
-            _trim(self.docs, FETCHED_DOCS - len(missing))
-            for stored in fetch(db, missing, self.docs):
-                chunks[stored.chunk.id] = stored
-        return [chunks[c] for c in wanted if c in chunks]
-
-
-def _trim(cache: dict[str, _V], room: int) -> None:
-    """Drop the oldest half of ``cache`` when it holds more than ``room`` entries."""
-    if len(cache) > max(room, 0):
-        for key in list(islice(cache, len(cache) // 2 + 1)):
-            del cache[key]
-
-
-def fetch(
-    db: sqlite3.Connection, chunk_ids: Sequence[str], docs: dict[str, IndexDoc] | None = None
-) -> list[StoredChunk]:
-    """The chunks with these ids, in the order asked (unknown skipped); caller holds the lock.
-
-    ``docs`` caches documents by id: used when present, filled when not. The caller must
-    empty it whenever the file may have changed.
-    """
+def fetch(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> list[StoredChunk]:
+    """The chunks with these ids read from SQL, in the order asked (unknown skipped); the
+    caller holds the lock. :class:`~radex.index.chunks.ChunkStore` serves the same from memory."""
     wanted = list(dict.fromkeys(c for c in chunk_ids if isinstance(c, str)))
     if not wanted:
         return []
-    rows = db.execute(  # documents apart: they are mostly cached, and the join costs
-        f"SELECT {_CHUNK_COLUMNS} FROM chunks"  # noqa: S608
+    rows = db.execute(
+        f"SELECT {CHUNK_COLUMNS} FROM chunks"  # noqa: S608
         " WHERE chunk_id IN (SELECT value FROM json_each(?))",
         (json.dumps(wanted),),
     ).fetchall()
-    cache: dict[str, IndexDoc] = {} if docs is None else docs
-    missing = sorted({r[1] for r in rows if r[1] not in cache})
-    if missing:
-        listed = json.dumps(missing)
-        acls = acl_rows_of(db, missing)
-        labels: dict[str, list[str]] = {}
-        for document_id, label in db.execute(
-            "SELECT document_id, label FROM doc_labels"
-            " WHERE document_id IN (SELECT value FROM json_each(?)) ORDER BY position",
-            (listed,),
-        ):
-            labels.setdefault(document_id, []).append(label)
-        for d in db.execute(
-            f"SELECT {_DOC_COLUMNS} FROM documents"  # noqa: S608
-            " WHERE document_id IN (SELECT value FROM json_each(?))",
-            (listed,),
-        ):
-            cache[d[0]] = IndexDoc(
-                document_id=d[0],
-                external_id=d[1],
-                title=d[2],
-                url=d[3],
-                acl=_acl(acls.get(d[0], [])),
-                space_key=d[4],
-                folder_path=d[5],
-                labels=tuple(labels.get(d[0], ())),
-                author_id=d[6],
-                updated_at=datetime.fromisoformat(d[7]) if d[7] else None,
-            )
-    found: dict[str, StoredChunk] = {}
-    for r in rows:
-        doc = cache.get(r[1])
-        if doc is not None:  # always, with foreign keys on: a chunk has its document
-            found[r[0]] = StoredChunk(Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]), doc)
+    docs = read_docs(db, sorted({r[1] for r in rows}))
+    found = {r[0]: StoredChunk(Chunk(*r), docs[r[1]]) for r in rows if r[1] in docs}
     return [found[c] for c in wanted if c in found]
 
 
-def _acl(rows: list[list[str]]) -> Acl:
+def read_docs(
+    db: sqlite3.Connection, document_ids: Sequence[str] | None = None
+) -> dict[str, IndexDoc]:
+    """The given documents (all when None) as stored, with their labels and Acls."""
+    listed = json.dumps(list(document_ids)) if document_ids is not None else None
+    where = " WHERE document_id IN (SELECT value FROM json_each(?))" if listed else ""
+    params = (listed,) if listed else ()
+    acls = acl_rows_of(db, document_ids)
+    labels: dict[str, list[str]] = {}
+    for document_id, label in db.execute(
+        f"SELECT document_id, label FROM doc_labels{where} ORDER BY document_id, position",  # noqa: S608
+        params,
+    ):
+        labels.setdefault(document_id, []).append(label)
+    return {
+        d[0]: IndexDoc(
+            document_id=d[0],
+            external_id=d[1],
+            title=d[2],
+            url=d[3],
+            acl=stored_acl(acls.get(d[0], [])),
+            space_key=d[4],
+            folder_path=d[5],
+            labels=tuple(labels.get(d[0], ())),
+            author_id=d[6],
+            updated_at=datetime.fromisoformat(d[7]) if d[7] else None,
+        )
+        for d in db.execute(f"SELECT {_DOC_COLUMNS} FROM documents{where}", params)  # noqa: S608
+    }
+
+
+def as_stored(doc: IndexDoc, rows: list[list[str]]) -> IndexDoc:
+    """``doc`` as :func:`read_docs` reads it back once written with the Acl clauses ``rows``
+    (:func:`~radex.index.memory.acl_rows`): folder normalised, labels deduplicated, the date
+    through its ISO text."""
+    updated = doc.updated_at
+    return IndexDoc(
+        document_id=doc.document_id,
+        external_id=doc.external_id,
+        title=doc.title,
+        url=doc.url,
+        acl=stored_acl(rows),
+        space_key=doc.space_key,
+        folder_path=normal_folder(doc.folder_path) if doc.folder_path else None,
+        labels=tuple(dict.fromkeys(doc.labels)),
+        author_id=doc.author_id,
+        updated_at=datetime.fromisoformat(updated.isoformat()) if updated else None,
+    )
+
+
+def stored_acl(rows: Sequence[Sequence[str]]) -> Acl:
     """The Acl stored as ``rows``; an unreadable principal closes it (fail closed)."""
     return _parsed_acl(tuple(map(tuple, rows)))
 
 
 @lru_cache(maxsize=4096)
 def _parsed_acl(rows: tuple[tuple[str, ...], ...]) -> Acl:
-    """:func:`_acl` for hashable rows (Acls are immutable, and documents share a few)."""
+    """:func:`stored_acl` for hashable rows (Acls are immutable, and documents share a few)."""
     try:
         return Acl.from_data(rows)
     except ValueError:

@@ -25,6 +25,7 @@ import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +36,17 @@ from radex.index import query as q
 from radex.index import schema
 from radex.index.base import IndexDoc, IndexedChunk, SearchIndex, StoredChunk, Vector
 from radex.index.lexical import KeywordLeg
-from radex.index.memory import Admitted, acl_rows, normalised, reader_keys
+from radex.index.memory import Admitted, acl_rows, normalised, reader_keys, unit
 from radex.index.resident import Resident
 from radex.index.tokens import terms
 from radex.types import Acl, Chunk, Principal, SearchFilters
 
-"""Documents kept for ``fetch`` before the cache starts over."""
+
+@lru_cache(maxsize=1024)
+def query_phrases(query: str) -> tuple[tuple[str, ...], ...]:
+    """The query's phrases as index terms, phrases without a term left out (kept for the
+    queries asked most recently: the same question often comes back)."""
+    return tuple(found for found in map(tuple, map(terms, q.fts_phrases(query))) if found)
 
 
 class SqliteIndex(SearchIndex):
@@ -52,6 +58,8 @@ class SqliteIndex(SearchIndex):
         self._db_lock = threading.RLock()
         self._mem_lock = threading.RLock()
         self._memory: Resident | None = None
+        self._pinning = False  # in a pinned() block (set and read under the memory lock)
+        self._pinned: Resident | None = None  # the in-memory side checked in that block
         self._generation = 0
         self._touched = False
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -120,15 +128,7 @@ class SqliteIndex(SearchIndex):
             resident = self._in_memory()
             if resident is not None:
                 try:
-                    resident.put(
-                        doc.document_id,
-                        rows,
-                        model_id,
-                        [c.chunk.id for c in chunks],
-                        matrix,
-                        [(c.chunk.breadcrumb, c.chunk.text) for c in chunks],
-                        doc.title,
-                    )
+                    resident.put(doc, rows, model_id, [c.chunk for c in chunks], matrix)
                 except OverflowError:  # too many terms to keep in memory: FTS5 from now on
                     self.keyword_memory = False
 
@@ -246,9 +246,8 @@ class SqliteIndex(SearchIndex):
     ) -> list[tuple[str, float]]:
         """Up to ``k`` (chunk id, BM25 score; higher is better) the reader may see."""
         if self.keyword_memory:
-            q.filter_sql("d", filters)  # refuses malformed filters, as the FTS5 leg does
-            words = q.fts_phrases(query) if isinstance(query, str) else []
-            phrases = [t for t in map(terms, words) if t]
+            q.check_filters(filters)  # refuses malformed filters, as the FTS5 leg does
+            phrases = query_phrases(query) if isinstance(query, str) else ()
             if not phrases or k < 1:
                 return []
             with self._mem_lock:
@@ -284,7 +283,7 @@ class SqliteIndex(SearchIndex):
             if vectors.live() == 0:
                 return []
             try:
-                query = normalised(query_vec, vectors.dim)[0]
+                query = unit(query_vec, vectors.dim)
             except ValueError as exc:
                 raise InputError(f"bad query vector for model {model_id}: {exc}") from exc
             return vectors.search(query, self._admitted(resident, principals, filters), k)
@@ -332,13 +331,40 @@ class SqliteIndex(SearchIndex):
 
     def _current(self) -> Resident:
         """The in-memory side, read again when missing or when another connection has
-        written to the file since (``PRAGMA data_version``); the caller holds the memory lock."""
+        written to the file since (``PRAGMA data_version``); the caller holds the memory lock.
+
+        In a :meth:`pinned` block the side checked first is served again unchecked while it
+        is still the index's (a failed write or a reload replaces it: then it is checked).
+        """
+        pinned = self._pinned
+        if pinned is not None and pinned is self._memory:
+            return pinned
         with self._db_lock:
             resident = self._memory
-            if resident is not None and resident.version == self._data_version():
-                return resident
-            with self._reading(resident or Resident(-1)) as fresh:
-                return fresh
+            if resident is None or resident.version != self._data_version():
+                with self._reading(resident or Resident(-1)) as fresh:
+                    resident = fresh
+        if self._pinning:
+            self._pinned = resident
+        return resident
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Serve the searches and fetches made in the block from one check of the file.
+
+        The block holds the memory lock, so no write of this process comes in between; a
+        write of another process that commits meanwhile is seen by the next search after the
+        block (or at once, when a leg has to read the file in the block). One search is then
+        one view of the index rather than one per leg and fetch.
+        """
+        with self._mem_lock:
+            outer = self._pinning
+            self._pinning = True
+            try:
+                yield
+            finally:
+                if not outer:
+                    self._pinning, self._pinned = False, None
 
     @contextmanager
     def _reading(self, resident: Resident) -> Iterator[Resident]:
@@ -358,26 +384,18 @@ class SqliteIndex(SearchIndex):
     def fetch(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         """The chunks with these ids, in the order asked (unknown ids are skipped).
 
-        Chunks and their documents (with their Acls) are cached until the next write, by
-        this index or by any other connection (``PRAGMA data_version``): when every one asked
-        for is cached, no SQL runs but that check.
+        Served from memory (:class:`~radex.index.chunks.ChunkStore`, read from the file on
+        the first fetch and kept in step with writes): no SQL runs but the check that no
+        other connection has written since (``PRAGMA data_version``; if one has, the
+        in-memory side is read again first).
         """
-        resident = self._memory
-        if resident is None:
-            with self._mem_lock:
-                resident = self._current()
-        cache = resident.fetched
-        with self._db_lock:
-            found = cache.get((self._generation, self._data_version()), chunk_ids)
-            if found is not None:
-                return found
-            self._db.execute("BEGIN")  # the chunks and the cache's state: one snapshot
-            try:
-                self._db.execute("SELECT 1 FROM schema_version").fetchall()
-                state = (self._generation, self._data_version())
-                return cache.read(self._db, state, chunk_ids)
-            finally:
-                self._db.execute("COMMIT")
+        with self._mem_lock:
+            resident = self._current()
+            store = resident.store
+            if store is None:
+                with self._reading(resident) as resident:
+                    store = resident.store or resident.load_store(self._db)
+            return store.get(chunk_ids)
 
     def _data_version(self) -> int:
         """Changes whenever another connection commits to the file (caller holds the lock)."""

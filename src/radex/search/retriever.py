@@ -92,10 +92,23 @@ class Retriever:
         if self._pool is not None:  # the keyword leg runs while the query is embedded
             pending = self._pool.submit(self.index.keyword, query, readers, filters, pool)
             dense = self._dense(query, readers, filters, pool)
-            lexical = pending.result()
-        else:
+            return self._fused(query, readers, filters, pending.result(), dense, k)
+        vector = self.embedder.embed_query(query)
+        with self.index.pinned():  # both legs and the fetches: one view, checked once
             lexical = self.index.keyword(query, readers, filters, pool)
-            dense = self._dense(query, readers, filters, pool)
+            dense = self.index.vector(vector, self.embedder.model_id, readers, filters, pool)
+            return self._fused(query, readers, filters, lexical, dense, k)
+
+    def _fused(
+        self,
+        query: str,
+        readers: frozenset[Principal],
+        filters: SearchFilters,
+        lexical: Sequence[tuple[str, float]],
+        dense: Sequence[tuple[str, float]],
+        k: int,
+    ) -> list[Hit]:
+        """The legs' results fused, fetched, re-checked and collapsed into at most k hits."""
         fused = fuse(
             [
                 ([c for c, _ in lexical], self.lexical_weight),
@@ -127,27 +140,27 @@ class Retriever:
     ) -> list[Hit]:
         """Fetch candidates in fused order, re-check each Acl and folder grant, collapse per
         document."""
-        gate = Reader("", readers, granted)
-        scores = dict(fused)
+        gate = Reader("", readers, granted) if granted is not None else None
         hits: list[Hit] = []
         per_doc: dict[str, int] = {}
         batch = max(2 * k, 20)
-        terms = query_terms(query)
+        terms = tuple(query_terms(query))
         verdicts: dict[int, bool] = {}  # id(acl) -> admits: documents share a few Acls
         for start in range(0, len(fused), batch):
-            for stored in self.index.fetch([c for c, _ in fused[start : start + batch]]):
-                acl = stored.doc.acl
-                admits = verdicts.get(id(acl))
+            scores = dict(fused[start : start + batch])
+            for stored in self.index.fetch(list(scores)):
+                doc = stored.doc
+                admits = verdicts.get(id(doc.acl))
                 if admits is None:
-                    admits = verdicts[id(acl)] = acl.admits(readers)
-                if not (admits and gate.opens(stored.doc.folder_path)):
+                    admits = verdicts[id(doc.acl)] = doc.acl.admits(readers)
+                if not admits or (gate is not None and not gate.opens(doc.folder_path)):
                     with self._lock:
                         self.dropped += 1
                     continue
-                seen = per_doc.get(stored.doc.document_id, 0)
+                seen = per_doc.get(doc.document_id, 0)
                 if seen >= self.per_document:
                     continue
-                per_doc[stored.doc.document_id] = seen + 1
+                per_doc[doc.document_id] = seen + 1
                 hits.append(to_hit(stored, scores[stored.chunk.id], terms))
                 if len(hits) == k:
                     return hits
@@ -183,6 +196,8 @@ def query_terms(query: str) -> list[str]:
 def plain(markdown: str) -> str:
     """Markdown with its markup lightly stripped, on one line (kept for the chunks most
     recently shown: the same chunk is often a hit again)."""
+    if _is_prose(markdown):  # no pattern can match, and the join below gives it back
+        return markdown
     text = markdown
     for needs, pattern, replacement in _STRIP:
         for needle in needs:  # a cheap test first: most chunks are plain prose
@@ -192,10 +207,42 @@ def plain(markdown: str) -> str:
     return " ".join(text.split()).strip(" ·")
 
 
+_NOT_PROSE: Final = b"<`#>[|\\\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+"""Characters whose presence alone may start markup (every ``_STRIP`` needle holds one of
+them or one of ``_NOT_PROSE_PAIRS``) or is white space ``str.split`` splits on, other than
+the space."""
+_NOT_PROSE_PAIRS: Final = ("~~", "](", "---", "**", "__", "  ")
+"""The pairs (and the run) :func:`_is_prose` looks for (the test checks the needles)."""
+
+
+def _is_prose(text: str) -> bool:
+    """Whether ``text`` is ASCII holding no ``_STRIP`` needle, its words apart by single
+    spaces with no space at either end: what ``plain`` would give back unchanged."""
+    if not text.isascii() or text[:1] == " " or text[-1:] == " ":
+        return False
+    raw = text.encode("ascii")
+    if len(raw.translate(None, _NOT_PROSE)) != len(raw):
+        return False
+    return (  # a pair is looked for only when its rarer character is there (memchr)
+        ("~" not in text or "~~" not in text)
+        and ("]" not in text or "](" not in text)
+        and ("*" not in text or "**" not in text)
+        and ("_" not in text or "__" not in text)
+        and "---" not in text
+        and "  " not in text
+    )
+
+
 @lru_cache(maxsize=256)
 def _stems(terms: tuple[str, ...]) -> tuple[str, ...]:
     """The terms' first five letters, longest first."""
     return tuple(sorted({t[:5] for t in terms if t}, key=lambda t: (-len(t), t)))
+
+
+@lru_cache(maxsize=256)
+def _ascii(stems: tuple[str, ...]) -> bool:
+    """Whether every stem is ASCII."""
+    return all(t.isascii() for t in stems)
 
 
 @lru_cache(maxsize=256)
@@ -210,29 +257,41 @@ def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
 _ASCII_WORD: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 """What ``\\w`` matches in lower-cased ASCII text."""
 
+_SPACED: Final = bytes(
+    ord(chr(c).lower()) if chr(c).lower() in _ASCII_WORD else 32 for c in range(256)
+)
+"""A ``bytes.translate`` table: ASCII lower-cased, every character ``\\w`` does not match a
+space (one character for one, so positions stay)."""
+
+
+@lru_cache(maxsize=256)
+def _needles(stems: tuple[str, ...]) -> tuple[tuple[str, bytes], ...]:
+    """Each (ASCII) stem with the bytes that find it at the start of a word: a space, then
+    the stem."""
+    return tuple((stem, b" " + stem.encode("ascii")) for stem in stems)
+
 
 def _term_hits(text: str, terms: tuple[str, ...]) -> list[tuple[int, str]]:
     """Where in ``text`` a word starts like one of the terms (its first five letters), and
     that start, lower-cased: what :func:`_terms_pattern` finds.
 
-    For ASCII text and terms nothing is compiled per query: each stem is looked for in the
-    lower-cased text with ``str.find`` and kept where no word character precedes it; where
-    several match at one place (a stem holds only word characters, so it matches at the start
-    of a word, within it) the longest wins, as among the pattern's alternatives, tried
-    longest first.
+    For ASCII text and terms nothing is compiled per query: the text is lower-cased with
+    every non-word character turned into a space, behind one more space, so a stem found
+    after a space (``bytes.find``) is one at the start of a word, at the position of that
+    space; where several match at one place (a stem holds only word characters) the longest
+    wins, as among the pattern's alternatives, tried longest first.
     """
     stems = _stems(terms)
     if not stems:
         return []
-    if text.isascii() and all(t.isascii() for t in stems):
-        lower = text.lower()
+    if text.isascii() and _ascii(stems):
+        spaced = b" " + text.encode("ascii").translate(_SPACED)
         found: dict[int, str] = {}
-        for stem in stems:  # longest first: the first stem found at a place keeps it
-            at = lower.find(stem)
+        for stem, needle in _needles(stems):  # longest first: the first found keeps a place
+            at = spaced.find(needle)
             while at >= 0:
-                if at == 0 or lower[at - 1] not in _ASCII_WORD:
-                    found.setdefault(at, stem)
-                at = lower.find(stem, at + 1)
+                found.setdefault(at, stem)
+                at = spaced.find(needle, at + 1)
         return sorted(found.items())
     pattern = _terms_pattern(terms)
     assert pattern is not None
