@@ -21,7 +21,7 @@ from typing import Any
 
 from radex.blobs import BlobStore
 from radex.confluence.acl import fails_closed
-from radex.confluence.client import ConfluenceClient
+from radex.confluence.client import ConfluenceClient, ItemFailure
 from radex.confluence.storage import ConvertContext, storage_to_markdown
 from radex.embed import Embedder
 from radex.errors import NotFoundError, RadexError
@@ -229,7 +229,11 @@ class Importer:
         await asyncio.to_thread(self.store.clear_import_pages, run.id)
         listing = self.client.search(spec.listing_cql(), expand=MANIFEST_EXPAND)
         seen, batches = await self._list_into(run, listing, 0)
-        for failure in listing.failures:
+        failures = list(listing.failures)
+        if failures and spec.target.kind == "space":
+            more, batches, failures = await self._complete(run, spec, batches, failures)
+            seen += more
+        for failure in failures:
             await self._fail(run, failure.item_id or failure.position, "", failure.error)
         self.progress.total("listed", seen)
         await asyncio.to_thread(self.store.add_import_counts, run.id, {"seen": seen})
@@ -264,6 +268,48 @@ class Importer:
                 seen += await asyncio.to_thread(self.store.add_import_pages, run.id, batch, buffer)
                 batch += 1
         return seen, await asyncio.to_thread(self.store.import_batches, run.id)
+
+    async def _complete(
+        self, run: ImportRun, spec: ImportSpec, batches: int, failures: list[ItemFailure]
+    ) -> tuple[int, int, list[ItemFailure]]:
+        """A CQL walk that fails at an item may end there (Cloud's search cursors cannot step
+        over it), losing what lies beyond. The space's page lists reach past such an item
+        (Cloud walks them from both ends): what they hold that the work list lacks (for a
+        sync, what also changed) is listed by id. What then stays unlisted is what failed:
+        (pages listed, batches, failures)."""
+        space = spec.target.value
+        have = await asyncio.to_thread(self.store.import_page_ids, run.id)
+        missing: list[str] = []
+        left: list[ItemFailure] = []
+        try:
+            for kind in ("page", "blogpost"):
+                inventory = self.client.pages(space, kind=kind, body=False)
+                async for page in inventory:
+                    if page.id not in have and await self._wanted(page, spec):
+                        missing.append(page.id)
+                left += inventory.failures
+        except RadexError as exc:
+            reason = f"the page list of space {space} could not complete its listing: {exc}"
+            return 0, batches, [*failures, ItemFailure(space, f"pages of {space}", None, reason)]
+        seen = 0
+        for start in range(0, len(missing), 100):
+            listing = self.client.search(
+                f"id in ({', '.join(missing[start : start + 100])})", expand=MANIFEST_EXPAND
+            )
+            more, batches = await self._list_into(run, listing, batches)
+            seen += more
+            left += listing.failures
+        return seen, batches, left
+
+    async def _wanted(self, page: Page, spec: ImportSpec) -> bool:
+        """Whether a page a listing missed is part of it: any current one for a whole
+        listing, a new or changed one for a sync's narrowed listing."""
+        if page.status != "current":
+            return False
+        if spec.narrow is None:
+            return True
+        stored = await asyncio.to_thread(self.store.document, self.source.id, page.id)
+        return stored is None or stored.version != page.version.number
 
     async def import_batch(self, run: ImportRun, spec: ImportSpec, number: int) -> int:
         """Diff, fetch, convert and write one batch of the work list (and, unless the space's

@@ -215,7 +215,9 @@ class ContentSteps:
         spec = ImportSpec.from_data(stage["spec"])
         phase = cp.get("phase")
         if phase is None:
-            run = await importer.start(spec, job_id=job.id)
+            run = await asyncio.to_thread(self._started, job, spec, cp)
+            if run is None:
+                run = await importer.start(spec, job_id=job.id)
             cp.update(run=run.id, phase="list")
             cp.setdefault("runs", {})[stage.get("scope") or run.id] = run.id
             return False
@@ -239,6 +241,19 @@ class ContentSteps:
         if job.kind == "import":  # the scope's first sync starts from this import
             await asyncio.to_thread(self._first_cursor, source, run)
         return True
+
+    def _started(self, job: JobRecord, spec: ImportSpec, cp: Mapping[str, Any]) -> ImportRun | None:
+        """The run this stage started before its worker died, before the checkpoint named it
+        (the step is redone: it goes on with that run rather than leave it running forever)."""
+        named = set(cp.get("runs", {}).values())
+        for run in self.store.job_imports(job.id):
+            if (
+                run.status == "running"
+                and run.id not in named
+                and (run.kind, run.target) == (spec.target.kind, spec.target.value)
+            ):
+                return run
+        return None
 
     def _first_cursor(self, source: SourceRecord, run: ImportRun) -> None:
         folders = {f.id: f.path for f in self.store.folders()}

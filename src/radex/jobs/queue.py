@@ -81,22 +81,39 @@ class JobQueue:
         return self.store.request_cancel(job_id)
 
     def recover(self) -> list[JobRecord]:
-        """Queue again every unfinished job whose worker is gone: a lapsed lease, or a lease
-        held by a process of this host that no longer runs."""
+        """Queue again every unfinished job whose worker is gone: a lapsed lease, a lease held
+        by a process of this host that no longer runs, or no lease and no task in the queue
+        for a lease's length (its worker died between two steps)."""
         host = socket.gethostname()
-        found: dict[str, JobRecord] = {j.id: j for j in self.store.stale_jobs(now=utcnow())}
+        now = utcnow()
+        found: dict[str, JobRecord] = {j.id: j for j in self.store.stale_jobs(now=now)}
         for job in self.store.leased_jobs():
             owner_host, _, rest = (job.lease_owner or "").partition(":")
             pid = rest.partition(":")[0]
             if owner_host == host and pid.isdigit() and not _alive(int(pid)):
                 found[job.id] = job
+        idle = self.store.idle_jobs(before=now - self._runner().lease)
+        if idle:
+            queued = self._queued_tickets()
+            found.update({j.id: j for j in idle if j.ticket not in queued})
         out = []
         for job in found.values():
+            fresh = self.store.requeue_job(job.id, ticket=job.ticket, lease_owner=job.lease_owner)
+            if fresh is None:
+                continue  # a worker took it meanwhile
             log.warning("job %s: its worker is gone; queued again from its checkpoint", job.id)
-            fresh = self.store.retry_job(job.id, attempt=False)
             self.enqueue(fresh)
             out.append(fresh)
         return out
+
+    def _queued_tickets(self) -> set[str]:
+        """The tickets of the tasks waiting in the queue or scheduled for later."""
+        tickets = set()
+        for task in [*self.huey.pending(), *self.huey.scheduled()]:
+            args: tuple[Any, ...] = tuple(getattr(task, "args", None) or ())
+            if getattr(task, "name", None) == TASK_NAME and len(args) == 2:
+                tickets.add(str(args[1]))
+        return tickets
 
     def consumer(self, workers: int = 1) -> Consumer:
         """A huey consumer running ``workers`` threads (start it, or run it in the main thread)."""

@@ -132,7 +132,12 @@ class JobRunner:
             job = await asyncio.to_thread(self.store.job, job.id)
             if not nxt.again:
                 break
-            if nxt.delay:
+            if nxt.delay:  # hold the job while waiting, or a worker's recovery would take it
+                hold = self.lease + timedelta(seconds=nxt.delay)
+                if job.ticket is not None:
+                    await asyncio.to_thread(
+                        self.store.claim_job, job.id, job.ticket, self.owner, hold
+                    )
                 await asyncio.sleep(nxt.delay)
         return job
 

@@ -183,16 +183,28 @@ class JobRepository(Repository):
         any, becomes stale); ``attempt`` counts it as another attempt."""
         with self._write() as s:
             row = _get(s, job_id)
-            row.state = "queued"
-            row.ticket = new_id()
-            row.lease_owner = None
-            row.lease_until = None
-            row.cancel_requested = False
-            row.finished_at = None
-            row.error = None
-            if attempt:
-                row.attempts += 1
-            row.updated_at = utcnow()
+            _requeue(row, attempt=attempt)
+            s.flush()
+            return to_job(row)
+
+    def requeue_job(
+        self, job_id: str, *, ticket: str | None, lease_owner: str | None
+    ) -> JobRecord | None:
+        """Queue a job whose worker is gone again from its checkpoint with a new ticket (not
+        counted as an attempt; a cancel asked for stays asked for), only while it still has
+        this ticket and lease holder: a worker that took the job meanwhile keeps it. None when
+        the job moved on."""
+        with self._write() as s:
+            row = _get(s, job_id)
+            if (
+                row.state not in ("queued", "running")
+                or row.ticket != ticket
+                or row.lease_owner != lease_owner
+            ):
+                return None
+            cancel = row.cancel_requested
+            _requeue(row, attempt=False)
+            row.cancel_requested = cancel
             s.flush()
             return to_job(row)
 
@@ -233,6 +245,18 @@ class JobRepository(Repository):
         with self._read() as s:
             return [to_job(r) for r in s.scalars(stmt)]
 
+    def idle_jobs(self, *, before: datetime) -> list[JobRecord]:
+        """Unfinished jobs no worker holds that nothing touched since ``before``: waiting in
+        a queue, or orphaned (a worker died after giving a job back, before it queued the
+        next step; or after taking a task from the queue, before it claimed the job)."""
+        stmt = select(JobRow).where(
+            JobRow.state.in_(("queued", "running")),
+            JobRow.lease_owner.is_(None),
+            JobRow.updated_at < before,
+        )
+        with self._read() as s:
+            return [to_job(r) for r in s.scalars(stmt)]
+
     def leased_jobs(self) -> list[JobRecord]:
         """Unfinished jobs that some worker holds a lease on."""
         stmt = select(JobRow).where(
@@ -248,6 +272,19 @@ class JobRepository(Repository):
             for row in rows:
                 s.delete(row)
             return len(rows)
+
+
+def _requeue(row: JobRow, *, attempt: bool) -> None:
+    row.state = "queued"
+    row.ticket = new_id()
+    row.lease_owner = None
+    row.lease_until = None
+    row.cancel_requested = False
+    row.finished_at = None
+    row.error = None
+    if attempt:
+        row.attempts += 1
+    row.updated_at = utcnow()
 
 
 def _finish(row: JobRow, state: str, error: str | None) -> None:
