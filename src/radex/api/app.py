@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from radex import __version__
-from radex.app import Services
+from radex.app import Services, build
 from radex.errors import (
     ConfigError,
     ConflictError,
@@ -118,3 +118,8 @@ def create_api(svc: Services) -> FastAPI:
         return JSONResponse({"queued": job_json(queued)}, status_code=202)
 
     return api
+
+
+def create_default_api() -> FastAPI:
+    """The API over services built from the environment (``uvicorn --factory`` entry)."""
+    return create_api(build())

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from radex.api import create_api
 from radex.cli.common import app, err, translate_errors
 from radex.cli.jobs import maintain
 from radex.cli.kb import services
@@ -37,7 +36,14 @@ def serve(
             highlight=False,
         )
         try:
-            uvicorn.run(create_api(svc), host=host, port=port, log_level="warning")
+            # By name: entry points do not import one another (the layer contract).
+            uvicorn.run(
+                "radex.api.app:create_default_api",
+                factory=True,
+                host=host,
+                port=port,
+                log_level="warning",
+            )
         finally:
             stop.set()
             if consumer is not None:
