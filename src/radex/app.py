@@ -23,6 +23,7 @@ from radex.index import SearchIndex, SqliteIndex
 from radex.ingest.importer import Importer, ImportSpec
 from radex.ingest.permissions import PermissionRefresh
 from radex.ingest.progress import Progress
+from radex.ingest.removal import remove_documents
 from radex.ingest.sources import Sources
 from radex.ingest.steps import ContentSteps
 from radex.ingest.sync import SyncPolicy
@@ -244,15 +245,12 @@ class Services:
         """Remove a source with every document imported from it (store and index) and the
         folders its imports made that are left empty; returns how many documents went."""
         source = self.store.source(name)
-        gone = 0
-        for doc in list(self.store.documents(source_id=source.id)):
-            self.index.delete_document(doc.id)
-            self.store.delete_document(doc.id)
-            gone += 1
+        doc_ids = [d.id for d in self.store.documents(source_id=source.id)]
+        remove_documents(self.store, self.index, doc_ids)
         self.store.delete_jobs(source.id)
         self.store.delete_empty_folders(source.id)
         self.store.remove_source(source.id)
-        return gone
+        return len(doc_ids)
 
     def permission_refresh(
         self, source: SourceRecord, client: ConfluenceClient

@@ -8,7 +8,6 @@ loopback port and prints its base URL on the first line of its output.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import signal
@@ -283,52 +282,6 @@ def position(job: JobRecord) -> int:
 
 
 # ---- what a knowledge base holds ----------------------------------------------------------------
-
-
-def knowledge(svc: Services) -> dict[str, Any]:
-    """Every document, keyed by Confluence id: metadata, Acl, folder, chunks and a digest of
-    its vectors (rounded)."""
-    folders = {f.id: f.path for f in svc.store.folders()}
-    out: dict[str, Any] = {}
-    for doc in svc.store.documents():
-        chunks = svc.store.chunks(doc.id)
-        vectors = svc.store.chunk_vectors(doc.id, svc.embedder.model_id)
-        assert doc.external_id not in out, f"{doc.external_id} is held twice"
-        out[doc.external_id] = {
-            "type": doc.type,
-            "title": doc.title,
-            "version": doc.version,
-            "labels": doc.labels,
-            "ancestors": [(a.id, a.title) for a in doc.ancestors],
-            "acl": sorted(
-                sorted(str(p).replace(doc.source_id, "src") for p in c) for c in doc.acl.clauses
-            ),
-            "folder": folders.get(doc.folder_id or ""),
-            "space": doc.space_key,
-            "hash": doc.content_hash,
-            "chunks": [(c.ordinal, c.text, c.heading, c.breadcrumb) for c in chunks],
-            "vectors": None
-            if vectors is None
-            else (len(vectors), hashlib.sha256(vectors.round(5).tobytes()).hexdigest()),
-        }
-    return out
-
-
-def differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
-    """What differs between two knowledge bases, document by document, field by field."""
-    out = []
-    for key in sorted(set(got) | set(want)):
-        a, b = got.get(key), want.get(key)
-        if a == b:
-            continue
-        if a is None or b is None:
-            out.append(f"{key}: {'missing' if a is None else 'extra'}")
-            continue
-        fields = [f for f in a if a[f] != b.get(f)]
-        out.append(
-            f"{key}: " + "; ".join(f"{f} {str(a[f])[:100]} != {str(b[f])[:100]}" for f in fields)
-        )
-    return out
 
 
 def index_disagreements(svc: Services) -> list[str]:

@@ -22,16 +22,15 @@ from e2e_kit import (
     build_emulator,
     connect,
     current,
-    differences,
     emulator_process,
     index_disagreements,
-    knowledge,
     position,
     services,
     wait_for,
 )
 from ingest_kit import admin_credential, make_emulator, served
 from ingest_kit import services as sample_services
+from sync_kit import differences, snapshot
 
 from radex.app import Services
 from radex.confluence.emulator.generator import load_sample_fixture
@@ -120,7 +119,7 @@ def test_a_killed_worker_restarted_five_times_ends_with_a_clean_imports_knowledg
             assert done.done >= listed
             runs = svc.store.job_imports(job.id)
             assert [r.status for r in runs] == ["done"], "one import run, finished"
-            got = knowledge(svc)
+            got = snapshot(svc)
             assert not index_disagreements(svc)
         finally:
             svc.close()
@@ -134,7 +133,7 @@ def test_a_killed_worker_restarted_five_times_ends_with_a_clean_imports_knowledg
             )
             clean_done = asyncio.run(clean.runner().run_here(clean_job.id))
             assert clean_done.state == "succeeded", clean_done.error
-            want = knowledge(clean)
+            want = snapshot(clean)
         finally:
             clean.close()
     diff = differences(got, want)

@@ -34,10 +34,10 @@ from e2e_kit import (
     current,
     emulator_process,
     index_disagreements,
-    knowledge,
     services,
     wait_for,
 )
+from sync_kit import snapshot
 
 from radex.app import Services
 from radex.confluence.auth import Credential
@@ -138,7 +138,7 @@ def test_import_and_sync_of_2000_pages_under_faults_lose_only_the_poisoned_page(
             assert "500" in reason, reason
             counts = imported.result["counts"]
             assert counts["seen"] == counts["imported"] == listed, counts
-            got = knowledge(svc)
+            got = snapshot(svc)
             missing, extra = sorted(expected - set(got)), sorted(set(got) - expected)
             assert not missing, missing[:10]
             assert not extra, extra[:10]
@@ -152,7 +152,7 @@ def test_import_and_sync_of_2000_pages_under_faults_lose_only_the_poisoned_page(
             assert synced.failed == 0, failures(svc, synced)
             assert synced.result["counts"].get("imported", 0) == 0, synced.result
             assert synced.result["counts"].get("updated", 0) == 0, synced.result
-            assert knowledge(svc) == got
+            assert snapshot(svc) == got
             assert not index_disagreements(svc)
             total = stats(url)
         finally:

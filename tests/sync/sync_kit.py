@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 from pathlib import Path
 from typing import Any
@@ -44,13 +45,14 @@ def sync(svc: Services, source: SourceRecord, mode: str = "incremental", **kw: A
 
 
 def snapshot(svc: Services) -> dict[str, Any]:
-    """Everything a reader could notice of the knowledge base, keyed by Confluence id: each
-    document's metadata, Acl, folder, chunks, and vectors (rounded)."""
+    """Every document, keyed by Confluence id: metadata, Acl, folder, chunks and a digest of
+    its vectors (rounded)."""
     folders = {f.id: f.path for f in svc.store.folders()}
     out: dict[str, Any] = {}
     for doc in svc.store.documents():
         chunks = svc.store.chunks(doc.id)
         vectors = svc.store.chunk_vectors(doc.id, svc.embedder.model_id)
+        assert doc.external_id not in out, f"{doc.external_id} is held twice"
         out[doc.external_id] = {
             "type": doc.type,
             "title": doc.title,
@@ -63,8 +65,10 @@ def snapshot(svc: Services) -> dict[str, Any]:
             "folder": folders.get(doc.folder_id or ""),
             "space": doc.space_key,
             "hash": doc.content_hash,
-            "chunks": [(c.text, c.heading) for c in chunks],
-            "vectors": None if vectors is None else vectors.round(5).tolist(),
+            "chunks": [(c.ordinal, c.text, c.heading, c.breadcrumb) for c in chunks],
+            "vectors": None
+            if vectors is None
+            else (len(vectors), hashlib.sha256(vectors.round(5).tobytes()).hexdigest()),
         }
     return out
 

@@ -45,6 +45,7 @@ from radex.ingest.plan import (
     structure_data,
 )
 from radex.ingest.progress import NoProgress, Progress
+from radex.ingest.removal import remove_documents, remove_pages
 from radex.store import Store
 from radex.store.records import ImportPurpose, ImportRun, ImportStatus, ItemOutcome, SourceRecord
 from radex.types import Document, Page, VersionInfo
@@ -255,7 +256,9 @@ class Importer:
                 if not isinstance(item, Page):
                     continue
                 if item.status != "current":  # archived (or trashed): RADEX keeps current only
-                    await asyncio.to_thread(self._drop_page, item.id)
+                    await asyncio.to_thread(
+                        remove_pages, self.store, self.index, self.source.id, [item.id]
+                    )
                     continue
                 buffer.append((item.id, page_to_data(item)))
                 self.progress.advance("listed")
@@ -359,11 +362,12 @@ class Importer:
     def _prune_pages(self, listed: Listed) -> None:
         """Remove the attachments and comments of wholly listed pages that were not listed
         (Confluence deletes them outright)."""
-        self._delete(
+        gone = [
             d.id
             for d in self.store.extras_of(self.source.id, listed.whole)
             if d.type in listed.kinds and d.external_id not in listed.seen
-        )
+        ]
+        remove_documents(self.store, self.index, gone)
 
     def _prune_space(self, space: str, listed: Listed) -> None:
         """Remove the space's stored attachments and comments one whole listing did not show."""
@@ -376,20 +380,7 @@ class Importer:
                 " nothing removed"
             )
             return
-        self._delete(gone)
-
-    def _drop_page(self, page_id: str) -> None:
-        """Remove a page RADEX holds that Confluence lists as no longer current, with its
-        attachments and comments."""
-        doc = self.store.document(self.source.id, page_id)
-        if doc is not None:
-            self._delete([*(d.id for d in self.store.extras_of(self.source.id, [page_id])), doc.id])
-
-    def _delete(self, doc_ids: Iterable[str]) -> None:
-        """Delete documents, from the index first."""
-        for doc_id in list(doc_ids):
-            self.index.delete_document(doc_id)
-            self.store.delete_document(doc_id)
+        remove_documents(self.store, self.index, gone)
 
     async def finish(
         self, run: ImportRun, status: ImportStatus = "done", error: str | None = None

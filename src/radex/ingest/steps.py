@@ -59,17 +59,15 @@ class ContentSteps:
         if "stages" not in cp:
             cp = {"stages": await asyncio.to_thread(self._plan, job, source), "i": 0}
             cp["started"] = datetime.now(UTC).isoformat()
-            return self._outcome(job, cp)
+            return await asyncio.to_thread(self._outcome, job, cp)
         async with self.sources.open(source) as client:
             stage = cp["stages"][cp["i"]]
             advance = await self._stage(job, source, client, stage, cp, progress)
         if advance:
             cp["i"] += 1
-            cp.pop("run", None)
-            cp.pop("phase", None)
-            cp.pop("batch", None)
-            cp.pop("batches", None)
-        return self._outcome(job, cp)
+            for within_stage in ("run", "phase", "batch", "batches"):
+                cp.pop(within_stage, None)
+        return await asyncio.to_thread(self._outcome, job, cp)
 
     async def abort(self, job: JobRecord, state: JobState, error: str | None) -> None:
         """Close the job's open import runs as failed or cancelled (their work lists stay, so
@@ -206,12 +204,11 @@ class ContentSteps:
         cp: dict[str, Any],
         progress: Progress | None,
     ) -> bool:
-        importer = self._importers.get(job.id)
-        if importer is None or importer.client is not client:
-            fresh = self.importer_for(source, client, progress)
-            if importer is not None:
-                fresh.carry_over(importer)
-            importer = self._importers[job.id] = fresh
+        importer = self.importer_for(source, client, progress)  # each step opens a new client
+        earlier = self._importers.get(job.id)
+        if earlier is not None:
+            importer.carry_over(earlier)
+        self._importers[job.id] = importer
         spec = ImportSpec.from_data(stage["spec"])
         phase = cp.get("phase")
         if phase is None:

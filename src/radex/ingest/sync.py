@@ -25,6 +25,7 @@ from radex.index import SearchIndex
 from radex.ingest.extras import ExtrasOptions
 from radex.ingest.importer import ImportSpec
 from radex.ingest.plan import ImportTarget
+from radex.ingest.removal import remove_pages
 from radex.store import Store
 from radex.store.records import ImportRun, SourceRecord
 from radex.types import Page
@@ -106,7 +107,7 @@ class Reconciler:
                 gone.extend([p.id async for p in listing if p.id in stored])
             except NotFoundError:
                 continue  # the space itself is gone: the reconciliation decides
-        await asyncio.to_thread(self._remove, space, gone)
+        await asyncio.to_thread(remove_pages, self.store, self.index, self.source.id, gone)
         out.removed = gone
         return out
 
@@ -148,7 +149,7 @@ class Reconciler:
                 " RADEX_SYNC_MAX_DELETE_SHARE)"
             )
             return out
-        await asyncio.to_thread(self._remove, space, gone)
+        await asyncio.to_thread(remove_pages, self.store, self.index, self.source.id, gone)
         out.removed = gone
         return out
 
@@ -166,23 +167,8 @@ class Reconciler:
             except NotFoundError:
                 page = None
             if page is None or page.status != "current":
-                await asyncio.to_thread(self._remove, doc.space_key or "", [page_id])
+                await asyncio.to_thread(
+                    remove_pages, self.store, self.index, self.source.id, [page_id]
+                )
                 gone.append(page_id)
         return gone
-
-    def _remove(self, space: str, page_ids: Sequence[str]) -> None:
-        """Delete pages with their attachments and comments, from the index first."""
-        if not page_ids:
-            return
-        wanted = set(page_ids)
-        doomed = [
-            d
-            for d in self.store.documents(space_key=space or None, source_id=self.source.id)
-            if d.external_id in wanted
-            or (
-                d.type in ("attachment", "comment") and d.ancestors and d.ancestors[-1].id in wanted
-            )
-        ]
-        for doc in doomed:
-            self.index.delete_document(doc.id)
-            self.store.delete_document(doc.id)

@@ -56,7 +56,7 @@ class WorklistRepository(Repository):
             s.execute(delete(ImportPageRow).where(ImportPageRow.import_id == import_id))
 
     def import_batch(self, import_id: str, batch: int) -> list[dict[str, Any]]:
-        """The metadata of one batch's pages, in the order they were listed."""
+        """The metadata of one batch's pages, by page id."""
         stmt = (
             select(ImportPageRow.meta)
             .where(ImportPageRow.import_id == import_id, ImportPageRow.batch == batch)
