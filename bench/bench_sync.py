@@ -14,8 +14,11 @@ the synced home, after 10 more edits) is measured too unless ``--no-reimport``.
 
 API calls are counted on the emulator: per endpoint (``Emulator.requests``) and, by an ASGI
 middleware in front of it, with each request's query, which gives the CQL of every search.
-Connecting the source is not counted. ``--sites`` also records which RADEX code line made each
-request (the client's transport is wrapped for the run; calls made from tasks show their task).
+Connecting the source is not counted. A search of named ids (CQL ``id in (...)``: the bodies
+of changed pages, or the restrictions of their ancestors, up to 100 ids a call) is a fetch that
+grows with what changed, classed apart from the listings. ``--sites`` also records which RADEX
+code line made each request (the client's transport is wrapped for the run; calls made from tasks
+show their task).
 
 Run: ``.venv/bin/python -m bench.bench_sync [--pages 10000] [--changed 10] [--rounds 5]
 [--reloads 1] [--no-reimport] [--sites]``, or ``.venv/bin/python -m bench sync``.
@@ -59,7 +62,8 @@ TOKEN = "bench-token"
 SPACE = "ENG"
 RATE = 10_000.0  # RADEX_CONFLUENCE_RATE, requests/s: in effect no client-side limit
 LISTING = ("CQL search", "content list")  # the classes counted as listing calls
-CLASSES = (*LISTING, "space & groups", "people", "per-item GET", "download", "other")
+BY_ID = "by-id search"  # CQL `id in (...)`: fetches of named ids (≤ 100 a call), O(changed)
+CLASSES = (*LISTING, BY_ID, "space & groups", "people", "per-item GET", "download", "other")
 
 
 @dataclass(frozen=True)
@@ -106,11 +110,8 @@ class Figures:
         return sum(self.endpoints.values())
 
     def classes(self) -> Counter[str]:
-        """Requests per class (see :func:`endpoint_class`)."""
-        out: Counter[str] = Counter()
-        for label, n in self.endpoints.items():
-            out[endpoint_class(label)] += n
-        return out
+        """Requests per class (see :func:`_class_of`)."""
+        return Counter(_class_of(call) for call in self.calls)
 
     @property
     def listing(self) -> int:
@@ -331,7 +332,10 @@ def print_breakdown(f: Figures) -> None:
 
 
 def _class_of(call: Call) -> str:
-    """The class of a recorded request, from its path (as the emulator's labels would give)."""
+    """The class of a recorded request: a search of named ids, else from its path (as the
+    emulator's labels would give)."""
+    if (call.param("cql") or "").startswith("id in ("):
+        return BY_ID
     path = call.path.removeprefix("/wiki")
     api = "v2" if path.startswith("/api/v2") else "v1" if path.startswith("/rest/api") else "site"
     path = path.removeprefix("/api/v2").removeprefix("/rest/api")

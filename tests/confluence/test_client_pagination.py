@@ -94,3 +94,14 @@ def test_dc_listing_is_exact_under_silent_caps(
     pages: int, trashed: int, size: int, cap: int, seed: int
 ) -> None:
     asyncio.run(_check("dc", pages, trashed, size, cap, seed))
+
+
+async def test_a_list_that_fits_in_one_page_costs_one_call() -> None:
+    emu = make_emulator("cloud", tree_fixture(30, 1, trashed=2), legacy_v1="gone")
+    async with client_on(emu, token_for(emu, "ann"), page_size=50) as client:
+        ids = [p.id async for p in client.pages("S", body=False)]
+        trash = [p.id async for p in client.trashed("S")]
+    assert set(ids) == expected(emu)
+    assert len(trash) == 2
+    # the downward walk is not started when the first upward page is the last one
+    assert emu.requests["GET v2:/spaces/{id}/pages"] == 2

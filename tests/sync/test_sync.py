@@ -237,3 +237,29 @@ def test_the_overlap_absorbs_the_time_zone_cql_reads_dates_in(
             assert (doc.version == page.version) is caught
         finally:
             svc.close()
+
+
+LISTS = frozenset(
+    {"GET v2:/spaces/{id}/pages", "GET v2:/spaces/{id}/blogposts", "GET v1:/content"}
+)  # the content lists a sync walks (the trash, Cloud and Data Center)
+
+
+def test_a_steady_sync_lists_in_a_few_calls_whatever_the_space_size(
+    site: tuple[Emulator, str], svc: Services
+) -> None:
+    emu, url = site
+    source = connect(svc, emu, url)
+    import_space(svc, source, SPACE)
+    sync(svc, source)  # the first sync also refreshes permissions
+    for page in pages(emu, SPACE)[:3]:
+        edit(emu, page, "a steady edit")
+    emu.requests.clear()
+    emu.searches.clear()
+    job = sync(svc, source)
+    assert job.result["counts"]["updated"] == 3
+    listings = [q for q in emu.searches if not q.startswith("id in (")]
+    lists = sum(n for label, n in emu.requests.items() if label in LISTS)
+    # what changed (pages; attachments and comments), then the trash of pages and of blog posts
+    assert len(listings) == 2, listings
+    assert lists == 2, dict(emu.requests)
+    assert sum(emu.requests.values()) <= 20, dict(emu.requests)  # the rest is O(changed)

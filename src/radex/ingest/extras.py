@@ -14,7 +14,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from radex.confluence.client import ConfluenceClient, Listing
 from radex.confluence.storage import ConvertContext, storage_to_markdown
@@ -32,7 +32,6 @@ from radex.store import Store
 from radex.store.records import ItemOutcome, SourceRecord
 from radex.types import Attachment, Comment, ContentRef, Document, DocumentType
 
-T = TypeVar("T")
 Fail = Callable[[str, str, str], Awaitable[None]]
 Extractor = Callable[..., Extraction]
 Resolve = Callable[
@@ -134,18 +133,15 @@ class Extras:
                 by_id[page_id] = found
             return by_id.get(page_id)
 
-        if self.options.attachments:
-            async for att in self._attachments(cql, pages, listed.broken):
-                listed.seen.add(att.id)
-                sel = await container(att.container_id)
-                if sel is not None:
-                    await self._attachment(sel, att)
-        if self.options.comments:
-            async for comment in self._comments(cql, pages, listed.broken):
-                listed.seen.add(comment.id)
-                sel = await container(comment.container_id)
-                if sel is not None:
-                    await self._comment(sel, comment)
+        async for item in self._items(cql, pages, listed.broken):
+            listed.seen.add(item.id)
+            sel = await container(item.container_id)
+            if sel is None:
+                continue
+            if isinstance(item, Attachment):
+                await self._attachment(sel, item)
+            else:
+                await self._comment(sel, item)
         listed.whole = {s.page.id for s in pages} - listed.broken
         listed.cql_whole = cql is not None and cql not in listed.broken
         return listed
@@ -156,55 +152,46 @@ class Extras:
 
     # ---- listing --------------------------------------------------------------------------
 
-    def _attachments(
+    async def _items(
         self, cql: str | None, pages: Sequence[Selected], broken: set[str]
-    ) -> AsyncIterator[Attachment]:
-        return self._listed(
-            broken,
-            cql,
-            pages,
-            "attachments",
-            Attachment,
-            lambda cql: self.client.search(
-                f"{cql} and type = attachment", expand=ATTACHMENT_EXPAND
-            ),
-            lambda sel: self.client.attachments(sel.page.id, kind=sel.page.kind),
-        )
+    ) -> AsyncIterator[Attachment | Comment]:
+        """The wanted extras: with ``cql``, one listing of every wanted kind (a sync's fixed
+        cost stays one call); else the attachments, then the comments, of each page."""
+        kinds = self._kinds()
+        if cql is not None and kinds:
+            clause = f"type = {kinds[0]}" if len(kinds) == 1 else f"type in ({', '.join(kinds)})"
+            expands = {"attachment": ATTACHMENT_EXPAND, "comment": COMMENT_EXPAND}
+            expand = tuple(dict.fromkeys(e for k in kinds for e in expands[k]))
+            what = " and ".join(f"{k}s" for k in kinds)
+            by_cql = self.client.search(f"{cql} and {clause}", expand=expand)
+            async for item in self._listed(broken, [(by_cql, cql, "")], what):
+                yield item
+            return
+        for kind in kinds:
+            per_page: Iterable[tuple[Listing[Any], str, str]] = (
+                (self._per_page(kind, s), s.page.id, s.page.title) for s in pages
+            )
+            async for item in self._listed(broken, per_page, f"{kind}s"):
+                yield item
 
-    def _comments(
-        self, cql: str | None, pages: Sequence[Selected], broken: set[str]
-    ) -> AsyncIterator[Comment]:
-        return self._listed(
-            broken,
-            cql,
-            pages,
-            "comments",
-            Comment,
-            lambda cql: self.client.search(f"{cql} and type = comment", expand=COMMENT_EXPAND),
-            lambda sel: self.client.footer_comments(sel.page.id, kind=sel.page.kind),
-        )
+    def _per_page(self, kind: str, sel: Selected) -> Listing[Any]:
+        page = sel.page
+        if kind == "attachment":
+            return self.client.attachments(page.id, kind=page.kind)
+        return self.client.footer_comments(page.id, kind=page.kind)
 
     async def _listed(
         self,
         broken: set[str],
-        cql: str | None,
-        pages: Sequence[Selected],
+        sources: Iterable[tuple[Listing[Any], str, str]],
         what: str,
-        kind: type[T],
-        by_cql: Callable[[str], Listing[Any]],
-        by_page: Callable[[Selected], Listing[Any]],
-    ) -> AsyncIterator[T]:
-        """Items as they arrive (never all in memory): one CQL listing for a space, else one
-        listing per page; a listing that fails is a failed item and the others go on."""
-        sources: Iterable[tuple[Listing[Any], str, str]]
-        if cql is not None:
-            sources = [(by_cql(cql), cql, "")]
-        else:
-            sources = ((by_page(sel), sel.page.id, sel.page.title) for sel in pages)
+    ) -> AsyncIterator[Attachment | Comment]:
+        """Items as they arrive (never all in memory), from each (listing, item id, title); a
+        listing that fails is a failed item and the others go on."""
         for listing, item_id, title in sources:
             try:
                 async for item in listing:
-                    if isinstance(item, kind):
+                    if isinstance(item, (Attachment, Comment)):
                         yield item
             except RadexError as exc:
                 broken.add(item_id)

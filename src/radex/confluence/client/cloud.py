@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
@@ -44,6 +45,7 @@ class CloudClient(ConfluenceClient):
         self._cloud_id: str | None = self.credential.cloud_id
         self._space_ids: dict[str, Space] = {}
         self._space_keys: dict[str, str] = {}
+        self._space_lookup = asyncio.Lock()  # pages read at once ask for their space once
         self._group_names: dict[str, str] | None = None
 
     # ---- URLs -------------------------------------------------------------------------------
@@ -118,11 +120,13 @@ class CloudClient(ConfluenceClient):
 
     async def _space_key(self, space_id: str) -> str | None:
         if space_id and space_id not in self._space_keys:
-            try:
-                data = await self.get_json(await self.v2(f"/spaces/{space_id}"))
-                self._remember(parse.space_v2(data))
-            except NotFoundError:
-                return None
+            async with self._space_lookup:
+                if space_id not in self._space_keys:
+                    try:
+                        data = await self.get_json(await self.v2(f"/spaces/{space_id}"))
+                        self._remember(parse.space_v2(data))
+                    except NotFoundError:
+                        return None
         return self._space_keys.get(space_id)
 
     # ---- pages ------------------------------------------------------------------------------

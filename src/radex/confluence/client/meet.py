@@ -3,9 +3,10 @@
 A v2 list is a chain of cursors: each page needs the previous one, so a long list costs one
 round trip per page in sequence. Sorted by id, the same list can be walked upwards
 (``sort=id``) and downwards (``sort=-id``) at once; the walks stop where they meet, which halves
-the wall time of a long listing for about the same number of calls. It also walks around a
-poison item: when one walk is blocked by an item that always fails, the other one still comes
-from the far side, so only the unreadable item itself is missed (and recorded).
+the wall time of a long listing for about the same number of calls. The downward walk starts
+only when the first upward page is not the last, so a short list costs one call. It also walks
+around a poison item: when one walk is blocked by an item that always fails, the other one still
+comes from the far side, so only the unreadable item itself is missed (and recorded).
 """
 
 from __future__ import annotations
@@ -98,10 +99,15 @@ async def walk_v2_from_both_ends(
 ) -> AsyncIterator[Json]:
     """Every item of an id-sortable v2 list exactly once (ascending ids first, then the rest)."""
     queue: asyncio.Queue[_Batch] = asyncio.Queue(maxsize=QUEUE_BATCHES)
-    tasks = [
-        asyncio.create_task(_walk(transport, listing, url, params, limit, body_param, s, queue))
-        for s in ("up", "down")
-    ]
+
+    def start(side: Side) -> asyncio.Task[None]:
+        return asyncio.create_task(
+            _walk(transport, listing, url, params, limit, body_param, side, queue)
+        )
+
+    # The downward walk starts once the first upward page shows there is more: a list that fits
+    # in one page (a space's trash, most often) costs one call, not two.
+    tasks = [start("up")]
     lo: tuple[int, str] | None = None  # highest id the upward walk has given
     hi: tuple[int, str] | None = None  # lowest id the downward walk has given
     lo_id = hi_id = None
@@ -128,6 +134,8 @@ async def walk_v2_from_both_ends(
                 yield item
             if met or batch.end == "last":
                 return
+            if len(tasks) == 1:
+                tasks.append(start("down"))
             if batch.end == "blocked":
                 blocked[batch.side] = batch.detail
                 if len(blocked) == 2:

@@ -240,8 +240,10 @@ async def walk_v1(
             return
         start += len(results)
         echoed = block.get("limit")
-        if isinstance(echoed, int) and 0 < echoed < shrink.full:
-            shrink.full = echoed  # the server's silent cap: asking for more is pointless
+        if isinstance(echoed, int) and 0 < echoed < query["limit"]:
+            # The server gave less than was asked: its silent cap, so asking for more is
+            # pointless. (An echo equal to a halved size is no cap: the walk grows back.)
+            shrink.full = echoed
             shrink.size = min(shrink.size, echoed)
         shrink.grow()
 

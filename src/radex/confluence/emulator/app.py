@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,7 @@ from radex.confluence.emulator.ratelimit import RateLimiter
 from radex.confluence.emulator.webhooks import AppWebhook, WebhookHub, request_origin
 
 V1_ENDPOINTS = [*routes_v1.ENDPOINTS, *routes_search.ENDPOINTS]
+SEARCHES_KEPT = 10_000  # the CQL of the newest searches, for tests and benchmarks to read
 DEPRECATION_DATE = "Sat, 01 Aug 2026 00:00:00 GMT"
 
 
@@ -43,6 +44,7 @@ class Emulator:
     faults: FaultInjector
     limiter: RateLimiter | None
     requests: Counter[str] = field(default_factory=Counter)
+    searches: deque[str] = field(default_factory=lambda: deque(maxlen=SEARCHES_KEPT))
     app: Starlette = field(init=False)
     webhooks: WebhookHub = field(init=False)
 
@@ -99,6 +101,8 @@ class Emulator:
 
         async def endpoint(request: Request) -> Response:
             self.requests[label] += 1
+            if "cql" in request.query_params:
+                self.searches.append(request.query_params["cql"])
             extra: dict[str, str] = {}
             try:
                 if via_gateway and request.path_params.get("cloud_id") != self.site.cloud_id:
@@ -203,6 +207,7 @@ class Emulator:
 
     async def _reset_stats(self, request: Request) -> Response:
         self.requests.clear()
+        self.searches.clear()
         self.faults.injected.clear()
         return JSONResponse({"total": 0})
 
