@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from radex.confluence.storage.model import TableInfo
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     Element = etree._Element
 
 _BR_SPACES = re.compile(r"\s*<br>\s*")
+_AMP_TAIL = re.compile(r"(\\*)&#?[0-9A-Za-z]+$")
 
 MAX_COLSPAN = 100
 MAX_GRID_CELLS = 200_000
@@ -56,7 +58,7 @@ def render_table(r: Renderer, el: Element) -> list[str]:
     if capped:
         r.col.warn("a table too large to lay out as a grid was written row by row")
         r.col.fallback("table-too-large")
-        return blocks + ["; ".join(c for c in row if c) for row in grid if any(row)]
+        return blocks + [_joined(c for c in row if c) for row in grid if any(row)]
     for row in grid:
         row.extend([""] * (cols - len(row)))
     lines = []
@@ -146,7 +148,7 @@ def _flatten(grid: list[list[str]], header: bool) -> str:
     body = grid[1:] if header else grid
     lines = []
     if header and not body:
-        lines.append("; ".join(h for h in heads if h))
+        lines.append(_joined(h for h in heads if h))
     for row in body:
         if heads and len(heads) >= len(row):
             pairs = [f"{h}: {v}" if h else v for h, v in zip(heads, row, strict=False) if v]
@@ -155,9 +157,25 @@ def _flatten(grid: list[list[str]], header: bool) -> str:
         else:
             pairs = [c for c in row if c]
         if pairs:
-            lines.append("; ".join(pairs))
+            lines.append(_joined(pairs))
     text = "<br>".join(line for line in lines if line.strip())
     return _BR_SPACES.sub("<br>", text).strip()
+
+
+def _joined(parts: Iterable[str]) -> str:
+    """``parts`` joined by ``; ``: an ``&`` ending a part, which the ``;`` would turn into the
+    start of an entity (``&0;``), is escaped as running text escapes it."""
+    items = list(parts)
+    return "; ".join([*map(_guard_tail, items[:-1]), *items[-1:]])
+
+
+def _guard_tail(part: str) -> str:
+    """``part`` with an unescaped ``&`` starting its last word escaped."""
+    m = _AMP_TAIL.search(part)
+    if m is None or len(m.group(1)) % 2:  # no such tail, or its ``&`` is escaped already
+        return part
+    at = m.end(1)
+    return part[:at] + "\\" + part[at:]
 
 
 def _collect_properties(r: Renderer, grid: list[list[str]], header: bool) -> None:
