@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import ssl
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
@@ -42,6 +45,19 @@ OAUTH_POINTS_PER_HOUR = 65_000
 SEARCH_EXPAND = ("body.storage", "version", "space", "history", "ancestors", "metadata.labels")
 
 
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client verifies servers with: the CA bundle (or
+    ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``) read once per process, not once per client (a job
+    opens a client per step, and reading the bundle takes tens of milliseconds)."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """:func:`tls_context` for these settings (the arguments are the cache key)."""
+    return httpx.create_ssl_context()
+
+
 class ConfluenceClient(ABC):
     """Async Confluence client for one site: Cloud (v2, v1 where v2 has no call) or Data Center.
 
@@ -76,7 +92,9 @@ class ConfluenceClient(ABC):
         self.urls = urls
         self.credential = credential
         self._owns_http = http is None
-        self.http = http or httpx.AsyncClient(transport=transport, timeout=timeout)
+        self.http = http or httpx.AsyncClient(
+            transport=transport, timeout=timeout, verify=tls_context()
+        )
         self.observer = observer or Observer()
         if limiter is None:
             cfg = limits or LimitConfig()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -176,6 +177,14 @@ class Transport:
                 except httpx.TimeoutException as exc:
                     reason, failure = "timeout", exc
                 except httpx.TransportError as exc:
+                    untrusted = _certificate_failure(exc)
+                    if untrusted is not None:  # not worth retrying: it fails the same way
+                        raise UpstreamError(
+                            f"{method} {path} failed: the TLS certificate of "
+                            f"{urlsplit(url).netloc} is not trusted ({untrusted})",
+                            hint="if the site uses a private certificate authority, "
+                            "point SSL_CERT_FILE at a file holding its certificate",
+                        ) from exc
                     reason, failure = "connection", exc
             if resp is None:
                 assert failure is not None
@@ -313,6 +322,18 @@ class Transport:
         if status >= 500:
             return TransientError(what, hint="Confluence failed; try again later")
         return UpstreamError(what)
+
+
+def _certificate_failure(exc: BaseException) -> str | None:
+    """Why the server's TLS certificate was refused, when that is what ``exc`` comes from."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx wraps httpcore, which wraps the ssl error
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or seen.reason or "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

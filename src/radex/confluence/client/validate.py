@@ -107,7 +107,7 @@ async def validate(client: ConfluenceClient) -> CredentialCheck:
     except AuthError as exc:
         return _fail("expired", exc.message, exc.hint or "authorize again")
     except (RateLimitedError, UpstreamError) as exc:
-        return _fail("unreachable", str(exc), "try again later")
+        return _fail("unreachable", exc.message, exc.hint or "try again later")
     where = f"{root}/rest/api"
     if identity.status_code in (404, 405, 410) or not _is_json(identity):
         return _fail(

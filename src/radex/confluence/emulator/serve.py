@@ -138,11 +138,11 @@ def admin_of(emu: Emulator) -> User:
     return next(u for u in emu.site.users.values() if u.admin)
 
 
-def base_url(emu: Emulator, host: str, port: int) -> str:
+def base_url(emu: Emulator, host: str, port: int, scheme: str = "http") -> str:
     """The URL a client uses as the site base."""
     if emu.config.flavor == "cloud":
-        return f"http://{host}:{port}/wiki"
-    return f"http://{host}:{port}{emu.config.context_path.rstrip('/')}"
+        return f"{scheme}://{host}:{port}/wiki"
+    return f"{scheme}://{host}:{port}{emu.config.context_path.rstrip('/')}"
 
 
 def serve(emu: Emulator, *, host: str = "127.0.0.1", port: int = 8090) -> None:
@@ -152,13 +152,30 @@ def serve(emu: Emulator, *, host: str = "127.0.0.1", port: int = 8090) -> None:
 
 
 @contextlib.contextmanager
-def running(emu: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve in a background thread for tests and benchmarks; yields the site base URL."""
+def running(
+    emu: Emulator,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: tuple[str, str] | None = None,
+) -> Iterator[str]:
+    """Serve in a background thread for tests and benchmarks; yields the site base URL.
+
+    ``tls`` (certificate file, key file) serves HTTPS instead of HTTP.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(emu.app, log_level="warning", access_log=False, lifespan="off")
+    certfile, keyfile = tls or (None, None)
+    config = uvicorn.Config(
+        emu.app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -169,7 +186,7 @@ def running(emu: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> Iterato
         time.sleep(0.01)
     emu.webhooks.base_url = f"http://{host}:{bound_port}"
     try:
-        yield base_url(emu, host, bound_port)
+        yield base_url(emu, host, bound_port, "https" if tls else "http")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
