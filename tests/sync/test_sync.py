@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -251,8 +252,14 @@ def test_a_steady_sync_lists_in_a_few_calls_whatever_the_space_size(
     source = connect(svc, emu, url)
     import_space(svc, source, SPACE)
     sync(svc, source)  # the first sync also refreshes permissions
-    for page in pages(emu, SPACE)[:3]:
-        edit(emu, page, "a steady edit")
+    people = sorted(emu.site.users.values(), key=lambda u: u.username)[:3]
+    for page, person in zip(pages(emu, SPACE), people, strict=False):
+        ident = (
+            f'ri:account-id="{person.account_id}"'
+            if emu.site.flavor == "cloud"
+            else f'ri:userkey="{person.user_key}"'
+        )
+        edit(emu, page, f"a steady edit for <ac:link><ri:user {ident} /></ac:link>")
     emu.requests.clear()
     emu.searches.clear()
     job = sync(svc, source)
@@ -262,4 +269,15 @@ def test_a_steady_sync_lists_in_a_few_calls_whatever_the_space_size(
     # what changed (pages; attachments and comments), then the trash of pages and of blog posts
     assert len(listings) == 2, listings
     assert lists == 2, dict(emu.requests)
+    # the people the changed pages mention: one bulk lookup (Data Center has none: one each)
+    edited = pages(emu, SPACE)[: len(people)]
+    mentioned = {
+        m for p in edited for m in re.findall(r'ri:(?:account-id|userkey)="([^"]+)"', p.body)
+    }
+    lookups = emu.requests.get("POST v2:/users-bulk", 0) + emu.requests.get("GET v1:/user", 0)
+    assert lookups == (1 if emu.site.flavor == "cloud" else len(mentioned)), dict(emu.requests)
     assert sum(emu.requests.values()) <= 20, dict(emu.requests)  # the rest is O(changed)
+    for page, person in zip(pages(emu, SPACE), people, strict=False):
+        doc = svc.store.document(source.id, page.id)
+        assert doc is not None and doc.markdown_key is not None
+        assert person.display_name in svc.blobs.get(doc.markdown_key).decode()

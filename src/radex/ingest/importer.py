@@ -53,6 +53,8 @@ from radex.types import Document, Page, VersionInfo
 BULK_FETCH_MIN = 10  # from this many changed pages in a batch on, list bodies instead of GETs
 BATCH_PAGES = 100  # pages per resumable batch
 BODY_EXPAND = ("body.storage", "version", "space", "history")
+MENTION_BATCH = 50  # fetched pages whose mentioned people are looked up in one call...
+MENTION_BATCH_CHARS = 4_000_000  # ...unless their bodies hold more characters than this
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MENTION = re.compile(r'ri:(account-id|userkey)="([^"]+)"')
 
@@ -578,13 +580,24 @@ class Importer:
         for sel, stored in rechunk:
             await self._rechunk(run, sel, stored)
         bodies = aiter(self._bodies(run, to_fetch))
+        held: list[tuple[Selected, Page]] = []
+        chars = 0
         while True:
             with self._timings.timed("fetch"):
                 item = await anext(bodies, None)
+            if item is not None:
+                self.progress.advance("fetched")
+                held.append(item)
+                chars += len(item[1].body or "")
+                if len(held) < MENTION_BATCH and chars < MENTION_BATCH_CHARS:
+                    continue
+            # the people the held pages mention, in one lookup rather than one per page
+            await self._display_names(sorted({u for _, p in held for u in _mentioned(p.body)}))
+            for sel, page in held:
+                await self._convert(run, sel, page)
+            held, chars = [], 0
             if item is None:
                 break
-            self.progress.advance("fetched")
-            await self._convert(run, item[0], item[1])
 
     async def _bodies(
         self, run: ImportRun, wanted: list[Selected]
@@ -704,11 +717,16 @@ class Importer:
         await self._convert(run, sel, replace(sel.page, body=body))
 
     async def _resolve_mentions(self, body: str) -> None:
-        await self._display_names(sorted({m.group(2) for m in _MENTION.finditer(body)}))
+        await self._display_names(sorted(_mentioned(body)))
 
     async def _fail(self, run: ImportRun, item_id: str, title: str, reason: str) -> None:
         self._failures.append((item_id, title, reason))
         await asyncio.to_thread(self.store.record_item, run.id, item_id, title, "failed", reason)
+
+
+def _mentioned(body: str | None) -> set[str]:
+    """The account ids and user keys a storage body mentions."""
+    return {m.group(2) for m in _MENTION.finditer(body or "")}
 
 
 def _merge(meta: Page, full: Page) -> Page:
