@@ -279,5 +279,6 @@ def test_a_steady_sync_lists_in_a_few_calls_whatever_the_space_size(
     assert sum(emu.requests.values()) <= 20, dict(emu.requests)  # the rest is O(changed)
     for page, person in zip(pages(emu, SPACE), people, strict=False):
         doc = svc.store.document(source.id, page.id)
-        assert doc is not None and doc.markdown_key is not None
+        assert doc is not None
+        assert doc.markdown_key is not None
         assert person.display_name in svc.blobs.get(doc.markdown_key).decode()
