@@ -18,7 +18,7 @@ from test_client_kit import token_for
 from radex.confluence.client import ConfluenceClient
 from radex.confluence.client.base import tls_context
 from radex.confluence.emulator.serve import running
-from radex.errors import TransientError, UpstreamError
+from radex.errors import ConfigError, TransientError, UpstreamError
 
 
 def private_site_certificate(directory: Path) -> tuple[str, str]:
@@ -94,3 +94,19 @@ def test_clients_share_the_tls_settings_of_the_same_environment(
     assert [c["subject"] for c in private.get_ca_certs()] == [
         ((("commonName", "RADEX test site"),),)
     ]
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"])
+def test_an_ssl_cert_file_that_holds_no_certificate_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    if content is not None:
+        bundle.write_bytes(content)
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    with pytest.raises(ConfigError) as bad:
+        ConfluenceClient.connect(
+            "https://example.atlassian.net", token_for(make_emulator("cloud"), "alice")
+        )
+    assert f"SSL_CERT_FILE={bundle}" in str(bad.value)
+    assert "PEM file" in (bad.value.hint or "")

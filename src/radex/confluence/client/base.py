@@ -20,7 +20,7 @@ from radex.confluence.client.observe import Observer
 from radex.confluence.client.pagination import Listing, walk_v1
 from radex.confluence.client.transport import RetryPolicy, Transport
 from radex.confluence.client.validate import CredentialCheck, validate
-from radex.errors import ConflictError, InputError, NotFoundError
+from radex.errors import ConfigError, ConflictError, InputError, NotFoundError
 from radex.types import (
     Attachment,
     Comment,
@@ -55,7 +55,14 @@ def tls_context() -> ssl.SSLContext:
 @lru_cache(maxsize=4)
 def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     """:func:`tls_context` for these settings (the arguments are the cache key)."""
-    return httpx.create_ssl_context()
+    try:
+        return httpx.create_ssl_context()
+    except OSError as exc:  # ssl.SSLError too: a file that holds no certificate
+        what = f"SSL_CERT_FILE={cert_file}" if cert_file else "the CA certificate bundle"
+        raise ConfigError(
+            f"{what} cannot be read as CA certificates: {exc}",
+            hint="point SSL_CERT_FILE at a PEM file holding the certificates to trust",
+        ) from exc
 
 
 class ConfluenceClient(ABC):
