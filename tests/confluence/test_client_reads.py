@@ -57,6 +57,21 @@ async def test_spaces_and_space(emu: Emulator, alice: ConfluenceClient) -> None:
         await alice.space("OPS")  # alice may not view it
 
 
+async def test_a_space_is_read_once_and_again_only_when_asked_fresh(
+    emu: Emulator, alice: ConfluenceClient
+) -> None:
+    eng = await alice.space("ENG")
+    assert await alice.space("ENG") == eng  # from what the client read
+    later = ConfluenceClient.connect(alice.urls, alice.credential, http=alice.http)
+    later.remember_spaces(alice.known_spaces())  # the next step of a job
+    del emu.site.spaces["ENG"]  # the space is gone (deleted, or no longer visible)
+    assert await later.space("ENG") == eng
+    with pytest.raises(NotFoundError):
+        await later.space("ENG", fresh=True)  # what the reconciliation asks
+    with pytest.raises(NotFoundError):
+        await later.space("ENG")  # and no longer remembered
+
+
 async def test_pages_of_a_space_with_bodies(emu: Emulator, alice: ConfluenceClient) -> None:
     pages = [p async for p in alice.pages("ENG")]
     by_title = {p.title: p for p in pages}

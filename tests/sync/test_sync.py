@@ -276,6 +276,11 @@ def test_a_steady_sync_lists_in_a_few_calls_whatever_the_space_size(
     }
     lookups = emu.requests.get("POST v2:/users-bulk", 0) + emu.requests.get("GET v1:/user", 0)
     assert lookups == (1 if emu.site.flavor == "cloud" else len(mentioned)), dict(emu.requests)
+    # the space is read once per job, not once per step (Data Center: the space, its permissions)
+    space_reads = emu.requests.get("GET v2:/spaces", 0) + emu.requests.get(
+        "GET v1:/space/{spaceKey}", 0
+    )
+    assert space_reads == (1 if emu.site.flavor == "cloud" else 2), dict(emu.requests)
     assert sum(emu.requests.values()) <= 20, dict(emu.requests)  # the rest is O(changed)
     for page, person in zip(pages(emu, SPACE), people, strict=False):
         doc = svc.store.document(source.id, page.id)

@@ -24,7 +24,7 @@ from radex.ingest.sources import Sources
 from radex.ingest.sync import Reconciler, SyncPolicy, scope_key, scope_spec
 from radex.store import Store
 from radex.store.records import ImportRun, ImportStatus, JobRecord, JobState, SourceRecord
-from radex.types import StepOutcome
+from radex.types import Space, StepOutcome
 
 ImporterFor = Callable[[SourceRecord, ConfluenceClient, Progress | None], Importer]
 GroupSync = Callable[[SourceRecord, ConfluenceClient], Awaitable[object]]
@@ -50,6 +50,7 @@ class ContentSteps:
         self.policy = policy or SyncPolicy()
         self.progress = progress  # the CLI's progress bars, when it runs a job in the foreground
         self._importers: dict[str, Importer] = {}  # per job, kept between its steps
+        self._spaces: dict[str, list[Space]] = {}  # per job: the spaces its steps have read
 
     async def step(self, job: JobRecord) -> StepOutcome:
         """Do the job's next step; the outcome carries the checkpoint to resume from."""
@@ -61,8 +62,10 @@ class ContentSteps:
             cp["started"] = datetime.now(UTC).isoformat()
             return await asyncio.to_thread(self._outcome, job, cp)
         async with self.sources.open(source) as client:
+            client.remember_spaces(self._spaces.get(job.id, ()))  # read by its earlier steps
             stage = cp["stages"][cp["i"]]
             advance = await self._stage(job, source, client, stage, cp, progress)
+            self._spaces[job.id] = client.known_spaces()
         if advance:
             cp["i"] += 1
             for within_stage in ("run", "phase", "batch", "batches"):
@@ -81,6 +84,7 @@ class ContentSteps:
     def forget(self, job_id: str) -> None:
         """Drop what was kept for a job between its steps."""
         self._importers.pop(job_id, None)
+        self._spaces.pop(job_id, None)
 
     # ---- planning ---------------------------------------------------------------------------
 

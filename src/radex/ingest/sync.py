@@ -120,7 +120,7 @@ class Reconciler:
             return out
         listed: set[str] = set()
         try:
-            await self.client.space(space)
+            await self.client.space(space, fresh=True)
         except NotFoundError:
             pass  # the space was deleted, or the source may no longer see it: all of it goes
         else:

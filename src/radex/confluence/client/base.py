@@ -98,6 +98,7 @@ class ConfluenceClient(ABC):
             )
         self.urls = urls
         self.credential = credential
+        self._spaces: dict[str, Space] = {}  # by key: the spaces this client has read
         self._owns_http = http is None
         self.http = http or httpx.AsyncClient(
             transport=transport, timeout=timeout, verify=tls_context()
@@ -181,8 +182,21 @@ class ConfluenceClient(ABC):
         """Spaces the credential may view (optionally only these keys)."""
 
     @abstractmethod
-    async def space(self, key: str) -> Space:
-        """One space by key."""
+    async def space(self, key: str, *, fresh: bool = False) -> Space:
+        """One space by key (read once per client; ``fresh``: read again, to learn that it
+        still exists)."""
+
+    def known_spaces(self) -> list[Space]:
+        """The spaces this client has read, to hand to the next client of the same job."""
+        return list(self._spaces.values())
+
+    def remember_spaces(self, spaces: Iterable[Space]) -> None:
+        """Take the spaces an earlier client of this site read, so as not to read them again."""
+        for space in spaces:
+            self._remember(space)
+
+    def _remember(self, space: Space) -> None:
+        self._spaces[space.key] = space
 
     @abstractmethod
     def pages(

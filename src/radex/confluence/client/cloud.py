@@ -43,8 +43,7 @@ class CloudClient(ConfluenceClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._cloud_id: str | None = self.credential.cloud_id
-        self._space_ids: dict[str, Space] = {}
-        self._space_keys: dict[str, str] = {}
+        self._space_keys: dict[str, str] = {}  # space id -> key
         self._space_lookup = asyncio.Lock()  # pages read at once ask for their space once
         self._group_names: dict[str, str] | None = None
 
@@ -103,13 +102,15 @@ class CloudClient(ConfluenceClient):
         return self._listing("spaces", walk)
 
     def _remember(self, space: Space) -> None:
-        self._space_ids[space.key] = space
+        super()._remember(space)
         self._space_keys[space.id] = space.key
 
-    async def space(self, key: str) -> Space:
+    async def space(self, key: str, *, fresh: bool = False) -> Space:
         """A space by key (``/spaces?keys=KEY``)."""
-        if key in self._space_ids:
-            return self._space_ids[key]
+        if fresh:
+            self._spaces.pop(key, None)
+        elif key in self._spaces:
+            return self._spaces[key]
         async for space in self.spaces([key]):
             if space.key == key:
                 return space
