@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+import httpx
 import pytest
 from emulator_kit import make_emulator, page_id
 from test_client_kit import client_on, token_for, v1_read_calls
 
 from radex.confluence.client import ConfluenceClient
 from radex.confluence.emulator.app import Emulator
+from radex.confluence.emulator.faults import FaultSpec
 from radex.confluence.emulator.files import render_attachment
-from radex.errors import NotFoundError
+from radex.errors import NotFoundError, TransientError
 from radex.types import Attachment, Comment, Page
 
 FLAVORS = ["cloud", "dc"]
@@ -229,6 +232,40 @@ async def test_users_groups_members(emu: Emulator, alice: ConfluenceClient) -> N
     eng = next(g for g in groups if g.name == "eng")
     members = [p async for p in alice.group_members(eng)]
     assert sorted(p.display_name for p in members) == ["Alice Adams", "Carol Chen", "Dave Diaz"]
+
+
+async def test_data_center_looks_people_up_several_at_once() -> None:
+    emu = make_emulator("dc", latency_ms=20)  # each lookup waits: in sequence none overlap
+    in_flight = peak = 0
+    app = emu.app
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        try:
+            await app(scope, receive, send)
+        finally:
+            in_flight -= 1
+
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=counting))
+    keys = [person_id(emu, u) for u in ("bob", "dave", "carol", "alice")]
+    async with client_on(emu, token_for(emu, "alice"), http=http) as client:
+        people = await client.users([*keys, "no-such-key", keys[0]])
+    await http.aclose()
+    assert [p.display_name for p in people] == [
+        "Bob Brown",
+        "Dave Diaz",
+        "Carol Chen",
+        "Alice Adams",
+    ]
+    assert emu.requests["GET v1:/user"] == 5  # each key once, the unknown one left out
+    assert peak >= 2
+
+    broken = make_emulator("dc", faults=FaultSpec.parse("500:1.0"))
+    async with client_on(broken, token_for(broken, "alice")) as client:
+        with pytest.raises(TransientError):  # the lookups' first error, as it is
+            await client.users(keys)
 
 
 async def test_permission_check(emu: Emulator, carol: ConfluenceClient) -> None:

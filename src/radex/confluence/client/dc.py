@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -207,17 +208,25 @@ class DataCenterClient(ConfluenceClient):
         return parse.space_permissions_v1(data.get("permissions"))
 
     async def users(self, ids: Iterable[str]) -> list[Person]:
-        """``/user?key=…`` for each userKey."""
-        out: list[Person] = []
-        for key in dict.fromkeys(ids):
+        """``/user?key=…`` for each userKey (Data Center has no bulk lookup), several at once
+        within the site's limits; unknown keys are left out."""
+        url = await self.v1("/user")
+
+        async def one(key: str) -> Person | None:
             try:
-                data = await self.get_json(
-                    await self.v1("/user"), params={"key": key}, identity=True
-                )
+                return parse.person_v1(await self.get_json(url, params={"key": key}, identity=True))
             except NotFoundError:
-                continue
-            out.append(parse.person_v1(data))
-        return out
+                return None
+
+        tasks = [asyncio.create_task(one(key)) for key in dict.fromkeys(ids)]
+        try:
+            found = await asyncio.gather(*tasks)
+        except BaseException:  # the first error is raised as it is; the other lookups stop
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return [p for p in found if p is not None]
 
     async def user_by_username(self, username: str) -> Person | None:
         """``/user?username=…``: the person with this username, or None."""
