@@ -577,14 +577,12 @@ class Importer:
         to_fetch: list[Selected],
         rechunk: list[tuple[Selected, Document]],
     ) -> None:
-        for sel, stored in rechunk:
-            await self._rechunk(run, sel, stored)
-        bodies = aiter(self._bodies(run, to_fetch))
+        pages = aiter(self._pages(run, to_fetch, rechunk))
         held: list[tuple[Selected, Page]] = []
         chars = 0
         while True:
             with self._timings.timed("fetch"):
-                item = await anext(bodies, None)
+                item = await anext(pages, None)
             if item is not None:
                 self.progress.advance("fetched")
                 held.append(item)
@@ -598,6 +596,20 @@ class Importer:
             held, chars = [], 0
             if item is None:
                 break
+
+    async def _pages(
+        self,
+        run: ImportRun,
+        to_fetch: list[Selected],
+        rechunk: list[tuple[Selected, Document]],
+    ) -> AsyncIterator[tuple[Selected, Page]]:
+        """The pages to convert: those to re-chunk with their stored bodies, then the fetched."""
+        for sel, stored in rechunk:
+            body = await self._stored_body(run, sel, stored)
+            if body is not None:
+                yield sel, replace(sel.page, body=body)
+        async for item in self._bodies(run, to_fetch):
+            yield item
 
     async def _bodies(
         self, run: ImportRun, wanted: list[Selected]
@@ -630,7 +642,6 @@ class Importer:
 
     async def _convert(self, run: ImportRun, sel: Selected, page: Page) -> None:
         try:
-            await self._resolve_mentions(page.body or "")
             with self._timings.timed("convert"):
                 work = self._prepare(sel, page)
         except RadexError as exc:
@@ -703,21 +714,16 @@ class Importer:
             doc, chunks, conversion.markdown, body.encode(), "application/xml", structure, outcome
         )
 
-    async def _rechunk(self, run: ImportRun, sel: Selected, stored: Document) -> None:
-        """Same body, new breadcrumb (a page or an ancestor was renamed or moved): re-chunk
-        from the stored storage body, no fetch."""
+    async def _stored_body(self, run: ImportRun, sel: Selected, stored: Document) -> str | None:
+        """The stored storage body of a page to re-chunk (same body, new breadcrumb: a page or
+        an ancestor was renamed or moved), no fetch; None, recorded as failed, when missing."""
         try:
             if stored.storage_key is None:
                 raise NotFoundError("the stored body of this page is missing")
-            body = (await asyncio.to_thread(self.blobs.get, stored.storage_key)).decode()
+            return (await asyncio.to_thread(self.blobs.get, stored.storage_key)).decode()
         except RadexError as exc:
             await self._fail(run, sel.page.id, sel.page.title, str(exc))
-            return
-        self.progress.advance("fetched")
-        await self._convert(run, sel, replace(sel.page, body=body))
-
-    async def _resolve_mentions(self, body: str) -> None:
-        await self._display_names(sorted(_mentioned(body)))
+            return None
 
     async def _fail(self, run: ImportRun, item_id: str, title: str, reason: str) -> None:
         self._failures.append((item_id, title, reason))

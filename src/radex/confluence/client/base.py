@@ -181,10 +181,19 @@ class ConfluenceClient(ABC):
     def spaces(self, keys: Sequence[str] | None = None) -> Listing[Space]:
         """Spaces the credential may view (optionally only these keys)."""
 
-    @abstractmethod
     async def space(self, key: str, *, fresh: bool = False) -> Space:
         """One space by key (read once per client; ``fresh``: read again, to learn that it
         still exists)."""
+        if not fresh and key in self._spaces:
+            return self._spaces[key]
+        self._spaces.pop(key, None)
+        space = await self._read_space(key)
+        self._remember(space)
+        return space
+
+    @abstractmethod
+    async def _read_space(self, key: str) -> Space:
+        """One space by key, from the site."""
 
     def known_spaces(self) -> list[Space]:
         """The spaces this client has read, to hand to the next client of the same job."""

@@ -105,12 +105,8 @@ class CloudClient(ConfluenceClient):
         super()._remember(space)
         self._space_keys[space.id] = space.key
 
-    async def space(self, key: str, *, fresh: bool = False) -> Space:
-        """A space by key (``/spaces?keys=KEY``)."""
-        if fresh:
-            self._spaces.pop(key, None)
-        elif key in self._spaces:
-            return self._spaces[key]
+    async def _read_space(self, key: str) -> Space:
+        """``/spaces?keys=KEY``."""
         async for space in self.spaces([key]):
             if space.key == key:
                 return space

@@ -67,18 +67,12 @@ class DataCenterClient(ConfluenceClient):
             params["spaceKey"] = list(keys)
         return self._mapped("spaces", "/space", params, LIST_LIMIT, parse.space_v1)
 
-    async def space(self, key: str, *, fresh: bool = False) -> Space:
+    async def _read_space(self, key: str) -> Space:
         """``/space/{key}``."""
-        if fresh:
-            self._spaces.pop(key, None)
-        elif key in self._spaces:
-            return self._spaces[key]
         url = await self.v1(f"/space/{quote(key)}")
-        space = parse.space_v1(
+        return parse.space_v1(
             await self.get_json(url, params={"expand": "description.plain,homepage"})
         )
-        self._remember(space)
-        return space
 
     # ---- pages ------------------------------------------------------------------------------
 
