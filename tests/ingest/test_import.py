@@ -115,6 +115,48 @@ def test_space_import_then_reimport_writes_nothing(
     assert table_rows(svc) == before
 
 
+class Recorded:
+    """A Progress that keeps each stage's total and how far it came."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+
+    def total(self, stage: str, total: int) -> None:
+        self.totals[stage] = total
+
+    def expect(self, stage: str, n: int) -> None:
+        self.totals[stage] = self.totals.get(stage, 0) + n
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        self.done[stage] = self.done.get(stage, 0) + n
+
+
+def test_progress_totals_match_what_each_stage_did(
+    svc: Services, site: tuple[Emulator, str]
+) -> None:
+    emu, url = site
+    source = connect(svc, emu, url)
+    progress = Recorded()
+
+    async def go() -> ImportReport:
+        async with svc.sources.open(source) as client:
+            return await svc.importer(source, client, progress).run(ImportTarget.space("ENG"))
+
+    report = asyncio.run(go())
+    assert report.ok, report.failures
+    counts = report.run.counts
+    pages = counts["imported"]
+    items = pages + counts["attachments_imported"] + counts["comments_imported"]
+    assert progress.done == progress.totals
+    assert progress.totals == {
+        "listed": pages,
+        "fetched": pages,
+        "converted": pages,
+        "embedded": items,  # attachments and comments are embedded too
+    }
+
+
 def test_folders_mirror_the_page_tree(svc: Services, site: tuple[Emulator, str]) -> None:
     emu, url = site
     source = connect(svc, emu, url)

@@ -162,18 +162,17 @@ class Importer:
         self._writer: Writer | None = None
         self._extractor: Extractor = extract_in_subprocess
         self._failures: list[tuple[str, str, str]] = []
-        self._totals: dict[str, int] = {}
         wiki = "/wiki" if client.deployment == "cloud" else ""
         self._link_base = source.base_url.rstrip("/") + wiki
 
     def carry_over(self, earlier: Importer) -> None:
         """Keep what an earlier importer of the same job learnt (space permissions, read
-        restrictions, folders, people, progress totals) when a new step opens a new client."""
+        restrictions, folders, people, stage timings) when a new step opens a new client."""
         self._acls = earlier._acls
         self._acls.client = self.client
         self._folders, self._folder_paths = earlier._folders, earlier._folder_paths
         self._users, self._owned = earlier._users, earlier._owned
-        self._totals, self._timings = earlier._totals, earlier._timings
+        self._timings = earlier._timings
 
     @property
     def warnings(self) -> list[str]:
@@ -330,8 +329,8 @@ class Importer:
                 selected = [await self._select(p, spec.target, root) for p in pages]
                 to_fetch, rechunk, meta_only, moved = self._diff(selected, counts)
             counts["acl_fail_closed"] = sum(fails_closed(s.acl) for s in selected)
-            self._grow("fetched", len(to_fetch) + len(rechunk))
-            self._grow("converted", len(to_fetch) + len(rechunk))
+            self.progress.expect("fetched", len(to_fetch) + len(rechunk))
+            self.progress.expect("converted", len(to_fetch) + len(rechunk))
             for doc in meta_only:
                 await writer.update_meta(doc)
             await self._process(run, to_fetch, rechunk)
@@ -417,10 +416,6 @@ class Importer:
                 counts.pop("failed", None)
                 if counts:
                     await asyncio.to_thread(self.store.add_import_counts, run.id, counts)
-
-    def _grow(self, stage: str, n: int) -> None:
-        self._totals[stage] = self._totals.get(stage, 0) + n
-        self.progress.total(stage, self._totals[stage])  # type: ignore[arg-type]
 
     def _new_writer(self, counts: MutableMapping[str, int]) -> Writer:
         return Writer(

@@ -102,6 +102,7 @@ class Writer:
 
     async def put(self, work: Work) -> None:
         """Queue a document (waits while the embedder is behind)."""
+        self.progress.expect("embedded", 1)
         await self._queue.put(work)
 
     async def update_meta(self, doc: Document) -> None:

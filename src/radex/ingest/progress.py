@@ -14,6 +14,9 @@ class Progress(Protocol):
     def total(self, stage: Stage, total: int) -> None:
         """The stage will handle ``total`` items (may be called again as the total grows)."""
 
+    def expect(self, stage: Stage, n: int) -> None:
+        """``n`` more items are on their way to the stage (its total grows by ``n``)."""
+
     def advance(self, stage: Stage, n: int = 1) -> None:
         """``n`` more items passed the stage."""
 
@@ -22,6 +25,9 @@ class NoProgress:
     """A Progress that ignores everything."""
 
     def total(self, stage: Stage, total: int) -> None:
+        """Ignore."""
+
+    def expect(self, stage: Stage, n: int) -> None:
         """Ignore."""
 
     def advance(self, stage: Stage, n: int = 1) -> None:
