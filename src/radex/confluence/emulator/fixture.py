@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 
 from radex.confluence.emulator.files import kind_for_filename, media_type_for
 from radex.confluence.emulator.model import (
+    RESOLUTIONS,
     BlobSpec,
     Content,
     ContentStatus,
@@ -22,6 +24,7 @@ from radex.confluence.emulator.model import (
     Grants,
     Group,
     Label,
+    Resolution,
     Site,
     Space,
     User,
@@ -31,6 +34,8 @@ from radex.errors import FixtureError
 
 _MENTION = re.compile(r'ri:username="([^"]*)"')
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+_INLINE_KEYS = ("inline", "ref", "resolution")
+_UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
 def read_fixture(path: Path) -> dict[str, Any]:
@@ -321,25 +326,86 @@ class _Loader:
     ) -> None:
         author = self._username(raw.get("author"), where)
         created = _when(raw.get("created"), where, page.created_at)
-        comment = self.site.add_content(
-            Content(
-                id=self.site.new_id(),
-                type="comment",
-                space_key=page.space_key,
-                versions=[
-                    Version(
-                        number=1,
-                        title=f"Re: {page.title}",
-                        body=self._body(raw.get("body", "")),
-                        author=author,
-                        when=created,
-                    )
-                ],
-                parent_id=page.id,
-                parent_comment_id=parent.id if parent else None,
-                created_at=created,
-                author=author,
-            )
+        cid = self.site.new_id()
+        comment = Content(
+            id=cid,
+            type="comment",
+            space_key=page.space_key,
+            versions=[
+                Version(
+                    number=1,
+                    title=f"Re: {page.title}",
+                    body=self._body(raw.get("body", "")),
+                    author=author,
+                    when=created,
+                )
+            ],
+            parent_id=page.id,
+            parent_comment_id=parent.id if parent else None,
+            created_at=created,
+            author=author,
         )
+        if parent is None and raw.get("inline") is not None:
+            comment.location = "inline"
+            comment.inline_selection = _selection(raw["inline"], where)
+            comment.resolution = _resolution(raw.get("resolution"), where)
+            comment.inline_ref = _marker_ref(raw.get("ref"), cid, page, comment.resolution, where)
+        else:
+            _no_inline_keys(raw, where, reply=parent is not None)
+        self.site.add_content(comment)
         for i, reply in enumerate(raw.get("replies") or []):
             self._comment(reply, page, comment, f"{where}.replies[{i}]")
+
+
+def _no_inline_keys(raw: Mapping[str, Any], where: str, *, reply: bool) -> None:
+    """Refuse the inline comment keys where they mean nothing."""
+    extra = [k for k in _INLINE_KEYS if raw.get(k) is not None]
+    if not extra:
+        return
+    if reply:
+        raise FixtureError(
+            f"{where}: a reply may not say {', '.join(extra)}: it takes its thread's location, "
+            "marker and resolution"
+        )
+    verb = "applies" if len(extra) == 1 else "apply"
+    raise FixtureError(
+        f"{where}: {', '.join(extra)} only {verb} to inline comments (add inline: <selected text>)"
+    )
+
+
+def _selection(value: Any, where: str) -> str:
+    """The highlighted text of an inline comment: a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise FixtureError(f"{where}.inline: the selected text must be a non-empty string")
+    return value
+
+
+def _resolution(value: Any, where: str) -> Resolution:
+    """An inline comment's resolution status (default open)."""
+    if value is None:
+        return "open"
+    for known in RESOLUTIONS:
+        if value == known:
+            return known
+    raise FixtureError(
+        f"{where}.resolution: unknown resolution '{value}' (use one of {', '.join(RESOLUTIONS)})"
+    )
+
+
+def _marker_ref(
+    value: Any, comment_id: str, page: Content, resolution: Resolution, where: str
+) -> str:
+    """The marker ref: one derived from the comment id, or the given uuid, which the page's
+    body must then carry in an ``ac:inline-comment-marker`` unless the comment is dangling."""
+    if value is None:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"radex-emulator:inline-comment:{comment_id}"))
+    ref = str(value).strip()
+    if not _UUID.fullmatch(ref):
+        raise FixtureError(f"{where}.ref: '{value}' is not a uuid (8-4-4-4-12 hex digits)")
+    marker = re.compile(rf'<ac:inline-comment-marker\s[^>]*ac:ref="{re.escape(ref)}"')
+    if resolution != "dangling" and not marker.search(page.body):
+        raise FixtureError(
+            f"{where}.ref: the body of '{page.title}' has no <ac:inline-comment-marker ac:ref=\""
+            f'{ref}"> (wrap the selected text in one, or say resolution: dangling)'
+        )
+    return ref

@@ -15,6 +15,9 @@ ContentType = Literal["page", "blogpost", "comment", "attachment", "folder"]
 ContentStatus = Literal["current", "archived", "trashed", "draft", "deleted"]
 SpaceOp = Literal["view", "edit", "admin"]
 RestrictionOp = Literal["read", "update"]
+CommentLocation = Literal["footer", "inline"]
+Resolution = Literal["open", "reopened", "resolved", "dangling"]
+RESOLUTIONS: tuple[Resolution, ...] = ("open", "reopened", "resolved", "dangling")
 
 SITE_ADMIN_GROUP = "confluence-administrators"
 LABEL_RE = re.compile(r"^[^\s!#&()*,.:;<>?@\[\]^]{1,255}$")
@@ -161,6 +164,10 @@ class Content:
     )
     media_type: str = ""  # attachments
     status_before_trash: ContentStatus = "current"
+    location: CommentLocation = "footer"  # comments: below the page, or anchored to its text
+    inline_ref: str | None = None  # inline comments: the ac:ref of their marker in the body
+    inline_selection: str | None = None  # inline comments: the highlighted text (roots only)
+    resolution: Resolution = "open"  # inline comments: the thread's resolution status
 
     @property
     def current(self) -> Version:
@@ -301,7 +308,14 @@ class Site:
         return str(next(self._ids))
 
     def add_content(self, content: Content) -> Content:
-        """Insert content (fixture loading and creates)."""
+        """Insert content (fixture loading and creates). A reply to an inline comment joins
+        its thread: inline too, with the thread's marker and resolution (no selection)."""
+        thread = self.content.get(content.parent_comment_id or "")
+        if content.type == "comment" and thread is not None and thread.location == "inline":
+            content.location = "inline"
+            content.inline_ref = thread.inline_ref
+            content.inline_selection = None
+            content.resolution = thread.resolution
         self.content[content.id] = content
         if content.parent_id is not None:
             siblings = self._children.setdefault(content.parent_id, [])

@@ -247,7 +247,7 @@ def content_v1(
     if expands(expand, "operations"):
         out["operations"] = operations_v1(ctx, content)
         done.add("operations")
-    out["extensions"] = extensions_v1(ctx, content, ver)
+    out["extensions"] = extensions_v1(ctx, content, ver, sub_expand(expand, "extensions"))
     out["_expandable"] = _content_expandable(ctx, content, done)
     out["_links"] = _content_links(ctx, content, ver)
     return out

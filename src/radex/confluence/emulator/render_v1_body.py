@@ -6,7 +6,7 @@ import weakref
 from typing import Any
 
 from radex.confluence.emulator.files import render_attachment
-from radex.confluence.emulator.http import Ctx
+from radex.confluence.emulator.http import Ctx, iso
 from radex.confluence.emulator.model import Content, Site, Version
 from radex.confluence.emulator.render_v2_body import storage_to_view
 
@@ -21,8 +21,11 @@ _BODY_REPS = (
 )
 
 
-def extensions_v1(ctx: Ctx, content: Content, ver: Version) -> dict[str, Any]:
-    """The ``extensions`` of content: position, comment location or attachment file facts."""
+def extensions_v1(
+    ctx: Ctx, content: Content, ver: Version, expand: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The ``extensions`` of content: position, comment location or attachment file facts
+    (``expand``: below ``extensions``, e.g. ``resolution``)."""
     if content.type == "attachment":
         data = attachment_bytes(ctx.site, content, ver)
         ext: dict[str, Any] = {
@@ -36,10 +39,31 @@ def extensions_v1(ctx: Ctx, content: Content, ver: Version) -> dict[str, Any]:
             ext["collectionName"] = f"contentId-{content.parent_id}"
         return ext
     if content.type == "comment":
-        return {"location": "footer", "_expandable": {"resolution": ""}}
+        return comment_extensions_v1(content, expand)
     if ctx.site.flavor == "cloud":
         return {"position": content.position}
     return {"position": "none"}
+
+
+def comment_extensions_v1(comment: Content, expand: frozenset[str]) -> dict[str, Any]:
+    """A comment's location, inline properties (inline comments) and, when expanded, its
+    resolution (the thread's status, dated by the comment's current version)."""
+    ext: dict[str, Any] = {"location": comment.location}
+    if comment.location == "inline":
+        props = {"markerRef": comment.inline_ref or ""}
+        if comment.inline_selection is not None:
+            props["originalSelection"] = comment.inline_selection
+        ext["inlineProperties"] = props
+    expandable: dict[str, str] = {}
+    if "resolution" in expand or any(e.startswith("resolution.") for e in expand):
+        ext["resolution"] = {
+            "status": comment.resolution,
+            "lastModifiedDate": iso(comment.updated_at),
+        }
+    else:
+        expandable["resolution"] = ""
+    ext["_expandable"] = expandable
+    return ext
 
 
 def _media_description(media_type: str) -> str:

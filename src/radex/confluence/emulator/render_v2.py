@@ -182,7 +182,8 @@ def comment_v2(
     ctx: Ctx, comment: Content, fmt: BodyFormat | None, *, single: bool = False
 ) -> dict[str, Any]:
     """A footer comment: PageCommentModel, BlogPostCommentModel, ChildrenCommentModel or
-    (``single``) FooterCommentModel, depending on what the caller asked for."""
+    (``single``) FooterCommentModel, depending on what the caller asked for (inline comments
+    start from it too)."""
     site = ctx.site
     container = site.content[comment.parent_id or ""]
     body: dict[str, Any] = {"id": comment.id, "status": comment.status, "title": comment.title}
@@ -197,6 +198,30 @@ def comment_v2(
     body["_links"] = {"webui": f"{webui}?focusedCommentId={comment.id}#comment-{comment.id}"}
     if single:
         body["_links"]["base"] = ctx.root
+    return body
+
+
+def inline_properties_v2(comment: Content) -> dict[str, str]:
+    """InlineCommentProperties: the marker ref and (thread roots) the highlighted text."""
+    props = {"inlineMarkerRef": comment.inline_ref or ""}
+    if comment.inline_selection is not None:
+        props["inlineOriginalSelection"] = comment.inline_selection
+    return props
+
+
+def inline_comment_v2(
+    ctx: Ctx, comment: Content, fmt: BodyFormat | None, *, single: bool = False
+) -> dict[str, Any]:
+    """An inline comment: PageInlineCommentModel, BlogPostInlineCommentModel,
+    InlineCommentChildrenModel or (``single``) InlineCommentModel."""
+    body = comment_v2(ctx, comment, fmt, single=single)
+    links = body.pop("_links")
+    if single and comment.resolution in ("resolved", "reopened"):
+        body["resolutionLastModifierId"] = account_id(ctx.site, comment.current.author)
+        body["resolutionLastModifiedAt"] = iso(comment.updated_at)
+    body["resolutionStatus"] = comment.resolution
+    body["properties"] = inline_properties_v2(comment)
+    body["_links"] = links
     return body
 
 

@@ -37,15 +37,23 @@ async def get_children(ctx: Ctx) -> Response:
     return ok(with_base(ctx, children_v1(ctx, content, parse_expand(ctx))))
 
 
+def _in_locations(comment: Content, locations: set[str]) -> bool:
+    """``footer``, ``inline`` (any resolution) or ``resolved`` (resolved inline comments)."""
+    if comment.location == "footer":
+        return "footer" in locations
+    return "inline" in locations or ("resolved" in locations and comment.resolution == "resolved")
+
+
 def comments(ctx: Ctx, content: Content) -> list[Content]:
-    """Footer comments of content: top level only, or every reply too with ``depth=all``."""
-    location = {p for v in ctx.params.getlist("location") for p in v.split(",") if p}
-    if location and "footer" not in location:
-        return []
+    """Comments of content in the asked-for ``location`` values (repeated or comma separated,
+    the union; all when absent): top level only, or every reply too with ``depth=all``."""
+    location = {p.strip() for v in ctx.params.getlist("location") for p in v.split(",")} - {""}
     depth = ctx.params.get("depth") or ""
     if depth not in ("", "root", "all"):
         raise ApiError(400, f"Invalid depth: {depth}. Valid values: all, root")
     found = visible_children(ctx, content, "comment")
+    if location:
+        found = [c for c in found if _in_locations(c, location)]
     if depth != "all":
         found = [c for c in found if c.parent_comment_id is None]
     return found
