@@ -16,6 +16,7 @@ ContentKind = Literal["page", "blogpost", "comment", "attachment", "folder"]
 ContentStatus = Literal["current", "archived", "trashed", "draft", "deleted", "historical"]
 PermissionOp = Literal["read", "update"]
 PrincipalKind = Literal["user", "group", "anyone", "role"]
+CommentLocation = Literal["footer", "inline"]
 PrincipalSource = Literal["user", "group", "anyone"]  # who Confluence itself can name
 
 
@@ -95,7 +96,8 @@ class ContentRef:
 
 @dataclass(frozen=True, slots=True)
 class Comment:
-    """A footer comment on a page or blog post."""
+    """A footer or inline comment on a page or blog post (an inline one is anchored to the
+    ``selection`` it highlights and is open, reopened, resolved or dangling)."""
 
     id: str
     container_id: str
@@ -103,6 +105,9 @@ class Comment:
     version: VersionInfo
     parent_comment_id: str | None = None
     author_id: str | None = None
+    location: CommentLocation = "footer"
+    selection: str | None = None
+    resolution: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

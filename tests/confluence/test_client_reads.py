@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from emulator_kit import make_emulator, page_id
+from emulator_kit import SITE, make_emulator, page_id
 from test_client_kit import client_on, token_for, v1_read_calls
 
 from radex.confluence.client import ConfluenceClient
@@ -153,16 +154,57 @@ async def test_children_descendants_ancestors(emu: Emulator, carol: ConfluenceCl
     assert [a.id for a in chain] == [home, guide]
 
 
-async def test_footer_comments_with_replies(emu: Emulator, alice: ConfluenceClient) -> None:
+def with_inline_comments() -> dict[str, Any]:
+    """The kit's site with two inline comment threads on the deployment guide."""
+    site = copy.deepcopy(SITE)
+    guide = site["spaces"][0]["pages"][0]["children"][0]
+    assert guide["title"] == "Deployment guide"
+    guide["comments"] += [
+        {
+            "author": "carol",
+            "created": "2025-03-07T08:00:00Z",
+            "body": "<p>Which region first?</p>",
+            "inline": "Step one",
+            "replies": [{"author": "bob", "body": "<p>Frankfurt.</p>"}],
+        },
+        {
+            "author": "dave",
+            "created": "2025-03-08T08:00:00Z",
+            "body": "<p>Typo.</p>",
+            "inline": "Step two",
+            "resolution": "resolved",
+        },
+    ]
+    return site
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+async def test_comments_footer_then_inline_with_replies(flavor: str) -> None:
+    extra = {"legacy_v1": "gone"} if flavor == "cloud" else {}
+    emu = make_emulator(flavor, with_inline_comments(), **extra)  # type: ignore[arg-type]
     guide = page_id(emu, "Deployment guide")
-    comments = [c async for c in alice.footer_comments(guide)]
-    assert [c.body for c in comments] == ["<p>Rollback step?</p>", "<p>Added.</p>"]
+    async with client_on(emu, token_for(emu, "alice")) as alice:
+        comments = [c async for c in alice.comments(guide)]
+    assert [c.body for c in comments] == [
+        "<p>Rollback step?</p>",
+        "<p>Added.</p>",
+        "<p>Which region first?</p>",
+        "<p>Frankfurt.</p>",
+        "<p>Typo.</p>",
+    ]
     assert all(c.container_id == guide for c in comments)
-    assert comments[0].author_id == person_id(emu, "bob")
-    assert comments[1].author_id == person_id(emu, "alice")
+    assert [c.author_id for c in comments] == [
+        person_id(emu, name) for name in ("bob", "alice", "carol", "bob", "dave")
+    ]
+    assert [c.location for c in comments] == ["footer", "footer", "inline", "inline", "inline"]
+    assert [c.selection for c in comments] == [None, None, "Step one", None, "Step two"]
+    assert [c.resolution for c in comments[2:]] == ["open", "open", "resolved"]
     assert comments[0].parent_comment_id is None
-    if emu.config.flavor == "cloud":
-        assert comments[1].parent_comment_id == comments[0].id
+    assert comments[2].parent_comment_id is None
+    assert comments[1].parent_comment_id == comments[0].id
+    assert comments[3].parent_comment_id == comments[2].id
+    if flavor == "cloud":
+        assert v1_read_calls(emu) == {}
 
 
 async def test_labels(emu: Emulator, alice: ConfluenceClient) -> None:

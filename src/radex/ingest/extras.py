@@ -1,4 +1,4 @@
-"""Attachments and footer comments of imported pages, each a document of its own.
+"""Attachments and comments (footer and inline) of imported pages, each a document of its own.
 
 They inherit their page's Acl, folder and breadcrumb (the page is their last ancestor), and are
 skipped without a download when their version is unchanged. Attachment text comes from
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from radex.confluence.client import ConfluenceClient, Listing
 from radex.confluence.storage import ConvertContext, storage_to_markdown
+from radex.confluence.storage.text import escape, escape_line_start
 from radex.errors import RadexError
 from radex.extract import Extraction, Limits
 from radex.ingest.pipeline import Timings, Work, Writer
@@ -38,7 +40,15 @@ Resolve = Callable[
     [str], Awaitable["Selected | None"]
 ]  # ExtractWorker.extract or extract_in_subprocess
 ATTACHMENT_EXPAND = ("version", "container")
-COMMENT_EXPAND = ("body.storage", "version", "container", "history", "ancestors")
+COMMENT_EXPAND = (
+    "body.storage",
+    "version",
+    "container",
+    "history",
+    "ancestors",
+    "extensions.inlineProperties",
+    "extensions.resolution",
+)
 _PAGE_HEADING = re.compile(r"^Page (\d+)\b")
 
 
@@ -178,7 +188,7 @@ class Extras:
         page = sel.page
         if kind == "attachment":
             return self.client.attachments(page.id, kind=page.kind)
-        return self.client.footer_comments(page.id, kind=page.kind)
+        return self.client.comments(page.id, kind=page.kind)
 
     async def _listed(
         self,
@@ -307,7 +317,8 @@ class Extras:
         author = comment.author_id or ""
         names = await self._names([author]) if author else {}
         who = names.get(author) or "someone"
-        what = "Reply" if comment.parent_comment_id else "Comment"
+        inline = comment.location == "inline"
+        what = "Reply" if comment.parent_comment_id else "Inline comment" if inline else "Comment"
         page_url = sel.page.web_url or ""
         sep = "&" if "?" in page_url else "?"
         meta = _Meta(
@@ -320,8 +331,9 @@ class Extras:
             comment.version.when,
         )
         body = comment.body or ""
-        chash = hashlib.sha256(body.encode()).hexdigest()
-        if stored is not None and stored.version == comment.version.number:
+        anchor = _anchor(comment)
+        chash = hashlib.sha256((body + anchor.key).encode()).hexdigest()
+        if stored is not None and (stored.version, stored.content_hash) == (meta.version, chash):
             fresh = self._document(sel, meta, stored, stored.content_hash)
             await self._unchanged(sel, fresh, stored)
             return
@@ -336,9 +348,34 @@ class Extras:
             await self._fail(comment.id, meta.title, str(exc))
             return
         doc = self._document(sel, meta, stored, chash)
-        markdown = f"{who}, {comment.version.when:%Y-%m-%d}:\n\n{conversion.markdown}"
+        markdown = f"{who}, {comment.version.when:%Y-%m-%d}{anchor.heading}:\n\n"
+        markdown += anchor.quote + conversion.markdown
         outcome: ItemOutcome = "imported" if stored is None else "updated"
-        await self._put(sel, doc, markdown, body.encode(), "application/xml", None, outcome)
+        structure: dict[str, object] | None = {"comment": anchor.facts} if anchor.facts else None
+        await self._put(sel, doc, markdown, body.encode(), "application/xml", structure, outcome)
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """What an inline comment is anchored to, as its document shows and hashes it."""
+
+    key: str = ""  # added to the body's hash (empty for footer comments: hashes unchanged)
+    heading: str = ""  # after "<who>, <date>"
+    quote: str = ""  # the highlighted passage, quoted, before the body
+    facts: dict[str, str] = field(default_factory=dict)
+
+
+def _anchor(comment: Comment) -> _Anchor:
+    """The anchor of an inline comment (nothing for a footer comment)."""
+    if comment.location != "inline":
+        return _Anchor()
+    selection = " ".join((comment.selection or "").split())
+    resolution = comment.resolution or ""
+    facts = {"location": "inline", "selection": selection, "resolution": resolution}
+    state = f" ({resolution})" if resolution in ("resolved", "dangling") else ""
+    heading = f", inline{state}" + (", on the passage" if selection else "")
+    quote = f"> {escape_line_start(escape(selection))}\n\n" if selection else ""
+    return _Anchor("\x00" + json.dumps(facts, sort_keys=True), heading, quote, facts)
 
 
 def _too_large(size: int, limit: int) -> str:

@@ -245,8 +245,9 @@ class ConfluenceClient(ABC):
         """The ancestors of a page, root first."""
 
     @abstractmethod
-    def footer_comments(self, content_id: str, *, kind: PageKind = "page") -> Listing[Comment]:
-        """Footer comments with their replies (each reply after its parent)."""
+    def comments(self, content_id: str, *, kind: PageKind = "page") -> Listing[Comment]:
+        """Footer and inline comments (resolved ones too) with their replies, each reply
+        after its parent."""
 
     @abstractmethod
     def labels(self, content_id: str, *, kind: PageKind = "page") -> Listing[Label]:

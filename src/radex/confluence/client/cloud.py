@@ -17,6 +17,7 @@ from radex.errors import InputError, NotFoundError, TransientError
 from radex.types import (
     Attachment,
     Comment,
+    CommentLocation,
     ContentRef,
     Group,
     Label,
@@ -28,6 +29,9 @@ from radex.types import (
 )
 
 V2_MAX = 250
+RESOLUTIONS = ("open", "reopened", "resolved", "dangling")
+"""Every inline comment resolution status, asked for by name (v2 does not document which it
+lists when none is given)."""
 DESCENDANT_DEPTH = 10  # v2's maximum; deeper pages are reached from the ones at depth 10
 
 
@@ -216,30 +220,32 @@ class CloudClient(ConfluenceClient):
 
     # ---- comments, labels, attachments, versions --------------------------------------------
 
-    def footer_comments(self, content_id: str, *, kind: PageKind = "page") -> Listing[Comment]:
-        """``/{pages|blogposts}/{id}/footer-comments``, each followed by its replies."""
+    def comments(self, content_id: str, *, kind: PageKind = "page") -> Listing[Comment]:
+        """``/{pages|blogposts}/{id}/footer-comments`` then ``…/inline-comments`` (every
+        resolution status), each comment followed by its replies."""
 
-        async def replies(listing: Listing[Comment], parent: str) -> AsyncIterator[Comment]:
-            url = await self.v2(f"/footer-comments/{parent}/children")
-            params = {"body-format": "storage"}
+        async def thread(
+            listing: Listing[Comment], url: str, location: CommentLocation, parent: str | None
+        ) -> AsyncIterator[Comment]:
+            params: dict[str, Any] = {"body-format": "storage"}
+            if location == "inline" and parent is None:
+                params["resolution-status"] = list(RESOLUTIONS)
             async for item in walk_v2(
                 self.transport, listing, url, params, limit=self._size(V2_MAX)
             ):
-                comment = parse.comment_v2(item, container_id=content_id, parent_comment_id=parent)
+                comment = parse.comment_v2(
+                    item, container_id=content_id, parent_comment_id=parent, location=location
+                )
                 yield comment
-                async for reply in replies(listing, comment.id):
+                below = await self.v2(f"/{location}-comments/{comment.id}/children")
+                async for reply in thread(listing, below, location, comment.id):
                     yield reply
 
         async def walk(listing: Listing[Comment]) -> AsyncIterator[Comment]:
-            url = await self.v2(f"/{_plural(kind)}/{content_id}/footer-comments")
-            params = {"body-format": "storage"}
-            async for item in walk_v2(
-                self.transport, listing, url, params, limit=self._size(V2_MAX)
-            ):
-                comment = parse.comment_v2(item, container_id=content_id)
-                yield comment
-                async for reply in replies(listing, comment.id):
-                    yield reply
+            for location in ("footer", "inline"):
+                url = await self.v2(f"/{_plural(kind)}/{content_id}/{location}-comments")
+                async for comment in thread(listing, url, location, None):
+                    yield comment
 
         return self._listing(f"comments on {content_id}", walk)
 

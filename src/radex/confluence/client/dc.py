@@ -28,6 +28,11 @@ from radex.types import (
 PAGE_EXPAND = "body.storage,version,space,history,ancestors,metadata.labels"
 LIST_LIMIT = 500  # asked for; Data Center caps silently and the walk follows what it gets
 SEARCH_LIMIT = 1000
+COMMENT_LOCATIONS = ("footer", "inline", "resolved")
+COMMENT_EXPAND = (
+    "body.storage,version,history,ancestors,container,"
+    "extensions.inlineProperties,extensions.resolution"
+)
 
 
 class DataCenterClient(ConfluenceClient):
@@ -144,18 +149,24 @@ class DataCenterClient(ConfluenceClient):
 
     # ---- comments, labels, attachments, versions --------------------------------------------
 
-    def footer_comments(self, content_id: str, *, kind: PageKind = "page") -> Listing[Comment]:
-        """``/content/{id}/child/comment?depth=all&location=footer`` (replies after parents)."""
+    def comments(self, content_id: str, *, kind: PageKind = "page") -> Listing[Comment]:
+        """``/content/{id}/child/comment?depth=all&location=footer,inline,resolved`` (replies
+        after parents; a comment two locations list comes once)."""
+        seen: set[str] = set()
+
+        def once(item: dict[str, Any]) -> Comment | None:
+            comment = parse.comment_v1(item, container_id=content_id)
+            if comment.id in seen:
+                return None
+            seen.add(comment.id)
+            return comment
+
         return self._mapped(
             f"comments on {content_id}",
             f"/content/{content_id}/child/comment",
-            {
-                "depth": "all",
-                "location": "footer",
-                "expand": "body.storage,version,history,ancestors,container",
-            },
+            {"depth": "all", "location": list(COMMENT_LOCATIONS), "expand": COMMENT_EXPAND},
             LIST_LIMIT,
-            lambda item: parse.comment_v1(item, container_id=content_id),
+            once,
         )
 
     def labels(self, content_id: str, *, kind: PageKind = "page") -> Listing[Label]:

@@ -8,6 +8,7 @@ from typing import Any, Literal, cast
 from radex.types import (
     Attachment,
     Comment,
+    CommentLocation,
     ContentRef,
     ContentStatus,
     Group,
@@ -334,9 +335,16 @@ def ref(data: Json, *, parent_id: str | None = None) -> ContentRef | None:
 # ---- comments, labels, attachments, restrictions ---------------------------------------------
 
 
-def comment_v2(data: Json, *, container_id: str, parent_comment_id: str | None = None) -> Comment:
-    """A v2 footer comment."""
+def comment_v2(
+    data: Json,
+    *,
+    container_id: str,
+    parent_comment_id: str | None = None,
+    location: CommentLocation = "footer",
+) -> Comment:
+    """A v2 footer or inline comment (``location``: which endpoint it came from)."""
     version = version_v2(data.get("version"))
+    properties = obj(data.get("properties"))
     return Comment(
         id=str(data["id"]),
         container_id=str(data.get("pageId") or data.get("blogPostId") or container_id),
@@ -344,6 +352,9 @@ def comment_v2(data: Json, *, container_id: str, parent_comment_id: str | None =
         version=version,
         parent_comment_id=text(data.get("parentCommentId")) or parent_comment_id,
         author_id=version.author_id,
+        location=location,
+        selection=text(properties.get("inlineOriginalSelection")) if location == "inline" else None,
+        resolution=text(data.get("resolutionStatus")) if location == "inline" else None,
     )
 
 
@@ -357,6 +368,8 @@ def comment_v1(data: Json, *, container_id: str) -> Comment:
     container = data.get("container")
     history = obj(data.get("history"))
     version = version_v1(data.get("version"))
+    extensions = obj(data.get("extensions"))
+    inline = extensions.get("location") in ("inline", "resolved")
     return Comment(
         id=str(data["id"]),
         container_id=str(container["id"])
@@ -366,7 +379,20 @@ def comment_v1(data: Json, *, container_id: str) -> Comment:
         version=version,
         parent_comment_id=parent,
         author_id=person_id_v1(history.get("createdBy")) or version.author_id,
+        location="inline" if inline else "footer",
+        selection=text(obj(extensions.get("inlineProperties")).get("originalSelection"))
+        if inline
+        else None,
+        resolution=_resolution_v1(extensions) if inline else None,
     )
+
+
+def _resolution_v1(extensions: Json) -> str | None:
+    """An inline comment's resolution status from its v1 ``extensions`` (expanded or not)."""
+    resolution = extensions.get("resolution")
+    if isinstance(resolution, dict):
+        return text(resolution.get("status"))
+    return "resolved" if extensions.get("location") == "resolved" else None
 
 
 def label(data: Json) -> Label:
