@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from emulator_kit import (
     SITE,
@@ -117,6 +118,18 @@ class Ids:
         self.dangling = by_body(site, "Which review?").id
         self.shipped = by_body(site, "Which day exactly?").id
 
+    @property
+    def on_guide(self) -> list[str]:
+        """Every comment on the guide, in id order (footer thread, then the inline ones)."""
+        return [
+            self.footer,
+            self.footer_reply,
+            self.deploy,
+            self.deploy_reply,
+            self.freeze,
+            self.dangling,
+        ]
+
 
 @pytest.fixture
 def emu() -> Emulator:
@@ -127,17 +140,18 @@ def ids_of(body: dict[str, Any]) -> list[str]:
     return [item["id"] for item in body["results"]]
 
 
+async def in_storage(c: httpx.AsyncClient, path: str) -> dict[str, Any]:
+    """A v2 GET of ``path`` with storage bodies, checked."""
+    return check_v2(await c.get(v2(path), params={"body-format": "storage"}))
+
+
 # ---- Cloud v2 ---------------------------------------------------------------------------------
 
 
 async def test_v2_page_inline_comments_list(emu: Emulator) -> None:
     ids = Ids(emu.site)
     async with client_for(emu, "dave") as c:
-        listed = check_v2(
-            await c.get(
-                v2(f"/pages/{ids.guide}/inline-comments"), params={"body-format": "storage"}
-            )
-        )
+        listed = await in_storage(c, f"/pages/{ids.guide}/inline-comments")
         assert ids_of(listed) == [ids.deploy, ids.freeze, ids.dangling]
         first = listed["results"][0]
         assert first == {
@@ -314,11 +328,7 @@ async def test_v2_single_inline_comment(emu: Emulator) -> None:
 async def test_v2_inline_replies(emu: Emulator) -> None:
     ids = Ids(emu.site)
     async with client_for(emu, "dave") as c:
-        replies = check_v2(
-            await c.get(
-                v2(f"/inline-comments/{ids.deploy}/children"), params={"body-format": "storage"}
-            )
-        )
+        replies = await in_storage(c, f"/inline-comments/{ids.deploy}/children")
         assert ids_of(replies) == [ids.deploy_reply]
         reply = replies["results"][0]
         assert reply["parentCommentId"] == ids.deploy
@@ -387,14 +397,7 @@ async def test_v1_location_filters(flavor: Flavor) -> None:
         ids.dangling,
     ]
     assert await listed({"location": "footer", "depth": "all"}) == [ids.footer, ids.footer_reply]
-    assert await listed({"depth": "all"}) == [
-        ids.footer,
-        ids.footer_reply,
-        ids.deploy,
-        ids.deploy_reply,
-        ids.freeze,
-        ids.dangling,
-    ]
+    assert await listed({"depth": "all"}) == ids.on_guide
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
@@ -490,14 +493,7 @@ async def test_v1_cql_type_comment_finds_inline_comments(flavor: Flavor) -> None
             ),
         )
         by_id = {r["id"]: r["extensions"] for r in found["results"]}
-        assert set(by_id) == {
-            ids.footer,
-            ids.footer_reply,
-            ids.deploy,
-            ids.deploy_reply,
-            ids.freeze,
-            ids.dangling,
-        }
+        assert set(by_id) == set(ids.on_guide)
         assert by_id[ids.freeze]["location"] == "inline"
         assert by_id[ids.freeze]["resolution"]["status"] == "resolved"
         assert by_id[ids.footer]["location"] == "footer"

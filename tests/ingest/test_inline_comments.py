@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from ingest_kit import admin_credential, make_emulator, served, services
+from ingest_kit import admin_credential
 
 from radex.app import Services
 from radex.confluence.emulator.app import Emulator
-from radex.confluence.emulator.generator import load_sample_fixture
 from radex.confluence.emulator.model import Content
 from radex.ingest.importer import ImportReport
 from radex.ingest.plan import ImportTarget
@@ -23,20 +19,6 @@ from radex.store.records import SourceRecord
 from radex.types import Document
 
 PAGE = "Deployment windows and change freezes"
-
-
-@pytest.fixture(params=["cloud", "dc"])
-def site(request: pytest.FixtureRequest) -> Iterator[tuple[Emulator, str]]:
-    emu = make_emulator(load_sample_fixture(), request.param)
-    with served(emu) as url:
-        yield emu, url
-
-
-@pytest.fixture
-def svc(tmp_path: Path) -> Iterator[Services]:
-    s = services(tmp_path / "home")
-    yield s
-    s.close()
 
 
 def connect(svc: Services, emu: Emulator, url: str) -> SourceRecord:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import random
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,20 +36,6 @@ from radex.confluence.emulator.generator import load_sample_fixture
 from radex.confluence.emulator.serve import admin_of
 
 SPACE = "ENG"
-
-
-@pytest.fixture(params=["cloud", "dc"])
-def site(request: pytest.FixtureRequest) -> Iterator[tuple[Emulator, str]]:
-    emu = make_emulator(load_sample_fixture(), request.param)
-    with served(emu) as url:
-        yield emu, url
-
-
-@pytest.fixture
-def svc(tmp_path: Path) -> Iterator[Services]:
-    s = services(tmp_path / "home")
-    yield s
-    s.close()
 
 
 def chunks_of(svc: Services, source_id: str, page_id: str) -> list[Any]:
