@@ -58,3 +58,14 @@ def test_no_hits_means_a_plain_nothing_found() -> None:
     assert not answer.found
     assert answer.citations == ()
     assert "nothing you can read" in answer.text
+
+
+def test_a_title_line_names_the_subject_but_does_not_lead_the_answer() -> None:
+    policy = "On-call compensation policy 2026\n\nOne on the primary rotation receives EUR 420."
+    hits = [hit("pdf", policy), hit("page", "- Primary rotation allowance doubles on holidays")]
+    answer = ExtractiveAnswerer(max_sentences=2).answer(
+        "What is the on-call compensation for the primary rotation?", hits
+    )
+    assert answer.text.startswith("One on the primary rotation receives EUR 420. [1]")
+    assert "policy 2026" not in answer.text
+    assert "doubles on holidays. [2]" in answer.text  # a list item without a full stop counts

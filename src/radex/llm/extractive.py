@@ -23,6 +23,8 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"(\*\*|__|~~|`+|<br>|</?(?:sub|sup|details|summary)>)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _STOP = STOP_WORDS | {"about", "into", "so", "than", "then", "were"}
+CAPTION_WORDS = 10
+"""A paragraph line of at most this many words without closing punctuation is a caption."""
 
 
 def terms(text: str) -> list[str]:
@@ -90,7 +92,14 @@ def _table_rows(rows: list[list[str]]) -> list[str]:
 
 def sentences(markdown: str) -> list[str]:
     """Readable sentences of a chunk: markup stripped, table rows and list items as units."""
-    out: list[str] = []
+    return [text for text, _ in _units(markdown)]
+
+
+def _units(markdown: str) -> list[tuple[str, bool]]:
+    """:func:`sentences`, each with whether it reads as a caption: a paragraph line of a few
+    words with no closing punctuation (a document's title at the top of an extracted file, a
+    label), which names what the text is about rather than saying anything."""
+    out: list[tuple[str, bool]] = []
     in_code = False
     table: list[list[str]] = []
     for raw in [*markdown.splitlines(), ""]:
@@ -100,7 +109,7 @@ def sentences(markdown: str) -> list[str]:
                 table.append([_clean(c) for c in _cells(line)])
             continue
         if table:
-            out.extend(_table_rows(table))
+            out.extend((row, False) for row in _table_rows(table))
             table = []
         if line.startswith(("```", "~~~")):
             in_code = not in_code
@@ -109,10 +118,19 @@ def sentences(markdown: str) -> list[str]:
             continue
         if line.startswith("#") or line.startswith("> [!"):
             continue  # headings and callout titles are in the breadcrumb / context
+        listed = _LIST_MARK.match(line) is not None
         line = _clean(_LIST_MARK.sub("", line.lstrip("> ").strip()))
         if not line:
             continue
-        out.extend(s.strip() for s in _SENTENCE_END.split(line) if len(s.strip()) > 2)
+        parts = [s.strip() for s in _SENTENCE_END.split(line) if len(s.strip()) > 2]
+        caption = (
+            not listed
+            and len(parts) == 1
+            and line[-1] not in ".!?:;)\"'"
+            and ":" not in line
+            and len(line.split()) <= CAPTION_WORDS
+        )
+        out.extend((part, caption) for part in parts)
     return out
 
 
@@ -129,6 +147,7 @@ class _Candidate:
     text: str
     terms: frozenset[str]
     context: frozenset[str]  # the terms of the chunk's heading
+    caption: bool = False  # a title or label line: it names, it does not answer
 
 
 class ExtractiveAnswerer(Answerer):
@@ -144,9 +163,16 @@ class ExtractiveAnswerer(Answerer):
             return Answer(question, NOTHING_FOUND, (), found=False)
         wanted = set(terms(question))
         candidates = [
-            _Candidate(rank, pos, text, frozenset(terms(text)), frozenset(terms(hit.heading or "")))
+            _Candidate(
+                rank,
+                pos,
+                text,
+                frozenset(terms(text)),
+                frozenset(terms(hit.heading or "")),
+                caption,
+            )
             for rank, hit in enumerate(hits)
-            for pos, text in enumerate(sentences(hit.text))
+            for pos, (text, caption) in enumerate(_units(hit.text))
         ]
         picked = self._pick(wanted, candidates, hits)
         citations: dict[str, Citation] = {}
@@ -185,7 +211,9 @@ class ExtractiveAnswerer(Answerer):
             base = (own / length + 0.6 * heading / math.sqrt(max(len(c.context), 1))) / (
                 1 + 0.25 * c.hit_rank
             )
-            return base * 0.3 if c.text.endswith("?") else base  # a question rarely answers
+            if c.text.endswith("?") or c.caption:  # a question or a title rarely answers
+                return base * 0.3
+            return base
 
         ranked = sorted(candidates, key=lambda c: (-score(c), c.hit_rank, c.position))
         if not any((c.terms | c.context) & wanted for c in ranked):
