@@ -70,13 +70,19 @@ def _status_mb(field: str) -> float:
 
 
 class _PhaseRss:
-    """An import Progress that notes the RSS when the listing and the diff are done (the
-    importer sets the ``listed`` total after the listing, ``fetched`` after the diff)."""
+    """An import Progress that notes the RSS when the listing and the first diff are done (the
+    importer sets the ``listed`` total after the listing, expects ``fetched`` after a diff)."""
 
     def __init__(self) -> None:
         self.rss: dict[str, float] = {}
 
     def total(self, stage: str, total: int) -> None:
+        self._note(stage)
+
+    def expect(self, stage: str, n: int) -> None:
+        self._note(stage)
+
+    def _note(self, stage: str) -> None:
         key = {"listed": "listed", "fetched": "diffed"}.get(stage)
         if key is not None and key not in self.rss:
             self.rss[key] = _status_mb("VmRSS")
