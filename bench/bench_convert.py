@@ -3,7 +3,8 @@
 markdownify (BeautifulSoup + html.parser) is what LangChain's and LlamaIndex's Confluence
 loaders use to turn page bodies into Markdown. Pages are the emulator generator's realistic
 pages (``generate_fixture(N, seed=7)``); when the evalsets folder is present the real bodies
-of ``../shared/evalsets`` are measured as a second set.
+of ``../shared/evalsets`` are measured as a second set. Without markdownify (the bench extra:
+``make bench``) RADEX is measured alone.
 
 Run: ``.venv/bin/python -m bench.bench_convert [--pages N] [--repeats R]``.
 """
@@ -18,8 +19,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import markdownify
 
 from radex.confluence.emulator.generator import generate_fixture
 from radex.confluence.storage import storage_to_markdown
@@ -81,13 +80,22 @@ def _radex(body: str) -> str:
     return storage_to_markdown(body).markdown
 
 
-def _markdownify(body: str) -> str:
-    return str(markdownify.markdownify(body))
+def converters() -> dict[str, Callable[[str], str]]:
+    """RADEX, and markdownify when it is installed."""
+    tools: dict[str, Callable[[str], str]] = {"RADEX": _radex}
+    try:
+        import markdownify
+    except ImportError:
+        print("markdownify is not installed (`make bench` installs it): RADEX alone")
+        return tools
+    tools["markdownify"] = lambda body: str(markdownify.markdownify(body))
+    return tools
 
 
-def measure(name: str, bodies: list[str], repeats: int) -> list[Row]:
+def measure(
+    name: str, bodies: list[str], repeats: int, tools: dict[str, Callable[[str], str]]
+) -> list[Row]:
     """Best-of-``repeats`` time for each converter; runs alternate to share the noise."""
-    tools: dict[str, Callable[[str], str]] = {"RADEX": _radex, "markdownify": _markdownify}
     best = dict.fromkeys(tools, float("inf"))
     for convert in tools.values():  # warm-up
         for body in bodies[:20]:
@@ -112,9 +120,10 @@ def main() -> None:
     real = evalset_bodies()
     if real:
         sets.append((f"xwiki evalset ({len(real)} bodies)", real))
+    tools = converters()
     print(f"{'pages':<32} {'tool':<12} {'pages/s':>10} {'avg KB':>7} {'RADEX ×':>8}")
     for name, bodies in sets:
-        rows = measure(name, bodies, args.repeats)
+        rows = measure(name, bodies, args.repeats, tools)
         radex = rows[0].per_second
         size = sum(map(len, bodies)) / len(bodies) / 1024
         for row in rows:

@@ -6,7 +6,8 @@ pages (``generate_fixture(pages, seed=7)`` through ``storage_to_markdown``), pac
 into passages of 200–254 word pieces (near the model's 256-token window, as chunks are). Each
 tool embeds every passage once to warm up, then ``--repeats`` timed passes, alternating; the
 best pass counts. Also reported: how far the two tools' vectors are apart, start-up time, and
-the latency of one short query.
+the latency of one short query. Without sentence-transformers (the bench extra: ``make bench``)
+RADEX is measured alone.
 
 Run: ``.venv/bin/python -m bench.bench_embed [--passages N] [--repeats R] [--threads T]``.
 """
@@ -86,10 +87,15 @@ def passages(count: int, count_tokens: Callable[[str], int]) -> list[str]:
     return found[:count]
 
 
-def sentence_transformers_encoder(threads: int) -> tuple[Encode, float]:
-    """sentence-transformers on torch CPU over the installed package's model, and its load time."""
-    import torch
-    from sentence_transformers import SentenceTransformer
+def sentence_transformers_encoder(threads: int) -> tuple[Encode, float] | None:
+    """sentence-transformers on torch CPU over the installed package's model, and its load
+    time; None when it is not installed."""
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        print("sentence-transformers is not installed (`make bench` installs it): RADEX alone")
+        return None
 
     torch.set_num_threads(threads)
     start = time.perf_counter()
@@ -148,18 +154,16 @@ def main() -> None:
     radex_startup = time.perf_counter() - start
     texts = passages(args.passages, radex.count_tokens)
     tokens = np.mean([min(radex.count_tokens(t), MAX_TOKENS) + 2 for t in texts])
-    tools = {
-        "RADEX MiniLMEmbedder": (radex.embed, radex_startup),
-        "sentence-transformers": sentence_transformers_encoder(args.threads),
-    }
+    tools = {"RADEX MiniLMEmbedder": (radex.embed, radex_startup)}
+    other = sentence_transformers_encoder(args.threads)
+    if other is not None:
+        tools["sentence-transformers"] = other
     rows = measure(tools, texts, args.repeats)
-    diff, cosine = agreement(
-        tools["RADEX MiniLMEmbedder"][0](texts), tools["sentence-transformers"][0](texts)
-    )
-    print(
-        f"{len(texts)} passages, {tokens:.0f} tokens on average, {args.threads} threads; "
-        f"vectors: max |diff| {diff:.1e}, min cosine {cosine:.7f}"
-    )
+    heading = f"{len(texts)} passages, {tokens:.0f} tokens on average, {args.threads} threads"
+    if other is not None:
+        diff, cosine = agreement(radex.embed(texts), other[0](texts))
+        heading += f"; vectors: max |diff| {diff:.1e}, min cosine {cosine:.7f}"
+    print(heading)
     print(f"{'tool':<22} {'passages/s':>10} {'start-up s':>10} {'query ms':>9} {'RADEX ×':>8}")
     radex_rate = rows[0].per_second
     for row in rows:
