@@ -390,6 +390,25 @@ async def test_points_budget_is_spread_over_the_hour() -> None:
     assert limiter.points_used == 40
 
 
+async def test_settled_points_give_back_their_pace() -> None:
+    async def list_calls(settle: bool) -> float:
+        """Seconds 20 list calls wait, each reserving a page of 50 and returning 1 object."""
+        vt = VirtualTime()
+        cfg = LimitConfig(rate=1000, burst=1000, points_per_hour=3600, points_burst=0.1)
+        limiter = SiteLimiter(cfg, clock=vt.monotonic, sleep=vt.sleep, wall=vt.wall)
+        for _ in range(20):
+            async with limiter.slot(points=51):
+                pass
+            if settle:
+                limiter.settle_points(51, 2)
+        assert limiter.points_used == (40 if settle else 1020)
+        return vt.now - 1000.0
+
+    # 3600 points/hour = 1 point/s, 360 may go ahead of pace: 40 real points never wait
+    assert await list_calls(settle=True) == 0.0
+    assert await list_calls(settle=False) == pytest.approx(1020 - 360, abs=0.01)
+
+
 async def test_points_budget_exhausted_waits_for_the_next_hour() -> None:
     vt = VirtualTime()
     vt.now = 1800.0  # half past

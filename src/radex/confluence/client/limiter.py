@@ -140,11 +140,16 @@ class SiteLimiter:
                 st.rate = min(self.config.rate, st.rate + self.config.rate * 0.05)
 
     def settle_points(self, estimated: float, actual: float) -> None:
-        """Correct the points charged for a request once its real cost is known."""
-        if not self.config.points_per_hour:
+        """Correct the points charged for a request once its real cost is known: in the hour's
+        total and in the pace (a list call reserves its page size; one that returns three
+        objects must not hold back the calls after it as if it had read 250)."""
+        budget = self.config.points_per_hour
+        if not budget:
             return
         with self._lock:
-            self._state.points_used = max(0.0, self._state.points_used + actual - estimated)
+            st = self._state
+            st.points_used = max(0.0, st.points_used + actual - estimated)
+            st.points_tat += (actual - estimated) / (budget / HOUR)
 
     def note_points_remaining(self, remaining: float, reset_in_s: float | None) -> None:
         """Align the budget with what the server says is left (``RateLimit: …;r=…;t=…``)."""
