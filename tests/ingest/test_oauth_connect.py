@@ -57,12 +57,30 @@ def test_oauth_sign_in_stores_tokens_and_imports(tmp_path: Path) -> None:
             assert source.credential_kind == "oauth"
             assert b"cli-secret" not in source.credential_ciphertext
 
-            async def go() -> int:
-                async with svc.sources.open(svc.store.source("acme")) as client:
-                    report = await svc.importer(source, client).run(ImportTarget.cql("label = adr"))
-                    return int(report.run.counts["imported"])
+            oncall = next(
+                c for c in emu.site.content.values() if c.title == "On-call and incidents"
+            )
 
-            assert asyncio.run(go()) >= 4
+            async def go() -> tuple[int, int, dict[str, int]]:
+                async with svc.sources.open(svc.store.source("acme")) as client:
+                    by_cql = await svc.importer(source, client).run(ImportTarget.cql("label = adr"))
+                    tree = await svc.importer(source, client).run(
+                        ImportTarget.page(oncall.id, tree=True)
+                    )
+                    assert by_cql.ok, by_cql.failures
+                    assert tree.ok, tree.failures
+                    statuses = {
+                        k: int(v)
+                        for k, v in client.observer.counters.items()
+                        if k.startswith("responses.")
+                    }
+                    return by_cql.run.counts["imported"], tree.run.counts["imported"], statuses
+
+            adrs, pages, statuses = asyncio.run(go())
+            assert adrs >= 4
+            assert pages >= 3  # the tree's descendants were listed
+            # every call the import makes is within the scopes RADEX asks for (no 401/403)
+            assert set(statuses) == {"responses.200"}, statuses
         finally:
             svc.close()
 

@@ -30,6 +30,10 @@ READ_SCOPES = (
     "read:space:confluence",
     "read:attachment:confluence",
     "read:comment:confluence",
+    "read:user:confluence",  # POST /users-bulk: the people pages mention
+    "read:hierarchical-content:confluence",  # page trees: /descendants, /direct-children
+    "read:content.metadata:confluence",  # /ancestors
+    "read:folder:confluence",  # folders in a page tree
     "offline_access",
 )
 """What an import needs: classic scopes for v1 (CQL, restrictions, the live permission check),
