@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,10 @@ from radex.confluence.emulator.generator import load_sample_fixture
 from radex.confluence.emulator.model import Flavor
 from radex.confluence.emulator.serve import admin_of, running
 from radex.embed import Embedder
+from radex.ingest.importer import ImportReport
+from radex.ingest.plan import ImportTarget
+from radex.ingest.progress import Progress
+from radex.store.records import SourceRecord
 
 TOKEN = "admin-token"
 
@@ -76,6 +81,22 @@ def served(emu: Emulator) -> Iterator[str]:
     """The emulator on real loopback HTTP; yields its base URL."""
     with running(emu) as url:
         yield url
+
+
+def run_import(
+    svc: Services,
+    source: SourceRecord,
+    target: ImportTarget,
+    progress: Progress | None = None,
+    **kw: Any,
+) -> ImportReport:
+    """Import ``target`` in this process (no job), reporting to ``progress``."""
+
+    async def go() -> ImportReport:
+        async with svc.sources.open(source) as client:
+            return await svc.importer(source, client, progress).run(target, **kw)
+
+    return asyncio.run(go())
 
 
 def services(home: Path, embedder: str = "hashing") -> Services:

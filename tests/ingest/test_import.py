@@ -13,6 +13,7 @@ from ingest_kit import (
     CountingEmbedder,
     admin_credential,
     make_emulator,
+    run_import,
     sample_with_extras,
     served,
     services,
@@ -22,7 +23,6 @@ from radex.app import Services
 from radex.confluence.auth import ApiToken
 from radex.confluence.emulator.app import Emulator
 from radex.errors import AuthError, NotFoundError, RadexError, TransientError
-from radex.ingest.importer import ImportReport
 from radex.ingest.plan import ImportTarget
 from radex.store.records import SourceRecord
 from radex.types import Document, Principal
@@ -55,14 +55,6 @@ def connect(svc: Services, emu: Emulator, url: str) -> SourceRecord:
     return asyncio.run(svc.sources.connect("test", url, admin_credential(emu)))
 
 
-def run(svc: Services, source: SourceRecord, target: ImportTarget, **kw: Any) -> ImportReport:
-    async def go() -> ImportReport:
-        async with svc.sources.open(source) as client:
-            return await svc.importer(source, client).run(target, **kw)
-
-    return asyncio.run(go())
-
-
 def table_rows(svc: Services) -> dict[str, Any]:
     """Every row of the tables an import writes content to, for before/after comparisons."""
     out = {}
@@ -89,7 +81,7 @@ def test_space_import_then_reimport_writes_nothing(
 ) -> None:
     emu, url = site
     source = connect(svc, emu, url)
-    first = run(svc, source, ImportTarget.space("ENG"))
+    first = run_import(svc, source, ImportTarget.space("ENG"))
     eng = [
         c
         for c in emu.site.content.values()
@@ -106,7 +98,7 @@ def test_space_import_then_reimport_writes_nothing(
     assert embedded(svc) == first.run.counts["chunks"] > len(eng)
 
     before = table_rows(svc)
-    second = run(svc, source, ImportTarget.space("ENG"))
+    second = run_import(svc, source, ImportTarget.space("ENG"))
     assert second.run.counts["unchanged"] == len(eng)
     assert second.run.counts["imported"] == second.run.counts["updated"] == 0
     assert second.run.counts["attachments_unchanged"] == len(attachments)
@@ -138,12 +130,7 @@ def test_progress_totals_match_what_each_stage_did(
     emu, url = site
     source = connect(svc, emu, url)
     progress = Recorded()
-
-    async def go() -> ImportReport:
-        async with svc.sources.open(source) as client:
-            return await svc.importer(source, client, progress).run(ImportTarget.space("ENG"))
-
-    report = asyncio.run(go())
+    report = run_import(svc, source, ImportTarget.space("ENG"), progress)
     assert report.ok, report.failures
     counts = report.run.counts
     pages = counts["imported"]
@@ -160,7 +147,7 @@ def test_progress_totals_match_what_each_stage_did(
 def test_folders_mirror_the_page_tree(svc: Services, site: tuple[Emulator, str]) -> None:
     emu, url = site
     source = connect(svc, emu, url)
-    run(svc, source, ImportTarget.space("ENG"))
+    run_import(svc, source, ImportTarget.space("ENG"))
     paths = {f.path for f in svc.store.folders()}
     assert "/ENG" in paths
     assert "/ENG/Engineering Handbook/On-call and incidents" in paths
@@ -176,7 +163,7 @@ def test_folders_mirror_the_page_tree(svc: Services, site: tuple[Emulator, str])
 def test_a_changed_page_reimports_only_itself(svc: Services, site: tuple[Emulator, str]) -> None:
     emu, url = site
     source = connect(svc, emu, url)
-    run(svc, source, ImportTarget.space("ENG"))
+    run_import(svc, source, ImportTarget.space("ENG"))
     docs = pages(svc, "ENG")
     target = docs["Rollback procedure"]
 
@@ -188,7 +175,7 @@ def test_a_changed_page_reimports_only_itself(svc: Services, site: tuple[Emulato
 
     asyncio.run(edit())
     before = embedded(svc)
-    again = run(svc, source, ImportTarget.space("ENG"))
+    again = run_import(svc, source, ImportTarget.space("ENG"))
     assert again.run.counts["updated"] == 1
     assert again.run.counts["unchanged"] == len(docs) - 1
     stored = svc.store.document(source.id, target.external_id)
@@ -204,7 +191,7 @@ def test_a_changed_page_reimports_only_itself(svc: Services, site: tuple[Emulato
 def test_restrictions_become_the_acl(svc: Services, site: tuple[Emulator, str]) -> None:
     emu, url = site
     source = connect(svc, emu, url)
-    run(svc, source, ImportTarget.space("ENG"))
+    run_import(svc, source, ImportTarget.space("ENG"))
     docs = pages(svc, "ENG")
     glass = docs["Break-glass access"]  # restricted to security-leads, under "security"
     scoped = source.id
@@ -231,20 +218,20 @@ def test_page_tree_cql_and_batch_imports(svc: Services, site: tuple[Emulator, st
     source = connect(svc, emu, url)
     by_title = {c.title: c for c in emu.site.content.values() if c.space_key == "ENG"}
     oncall = by_title["On-call and incidents"]
-    tree = run(svc, source, ImportTarget.page(oncall.id, tree=True), folder="/Ops")
+    tree = run_import(svc, source, ImportTarget.page(oncall.id, tree=True), folder="/Ops")
     titles = {d.title for d in svc.store.documents() if d.type == "page"}
     assert {"On-call and incidents", "Incident severity levels", "Postmortem template"} <= titles
     assert "Rollback procedure" not in titles
     assert tree.run.counts["imported"] == len(titles)
     assert "/Ops/On-call and incidents" in {f.path for f in svc.store.folders()}
 
-    single = run(svc, source, ImportTarget.page(by_title["Rollback procedure"].id))
+    single = run_import(svc, source, ImportTarget.page(by_title["Rollback procedure"].id))
     assert single.run.counts["imported"] == 1
-    cql = run(svc, source, ImportTarget.cql('label = "adr"'))
+    cql = run_import(svc, source, ImportTarget.cql('label = "adr"'))
     adrs = [c for c in by_title.values() if any(lb.name == "adr" for lb in c.labels)]
     assert cql.run.counts["imported"] == len(adrs) >= 4
     ids = [by_title["Glossary"].id, by_title["FAQ"].id, by_title["Rollback procedure"].id]
-    batch = run(svc, source, ImportTarget.batch(ids))
+    batch = run_import(svc, source, ImportTarget.batch(ids))
     assert batch.run.counts == {**batch.run.counts, "imported": 2, "unchanged": 1}
 
 
@@ -253,7 +240,7 @@ def test_bad_pages_are_failed_items_and_the_import_goes_on(
 ) -> None:
     emu, url = site
     source = connect(svc, emu, url)
-    report = run(svc, source, ImportTarget.space("ODD"))
+    report = run_import(svc, source, ImportTarget.space("ODD"))
     reasons = {title: reason for _, title, reason in report.failures}
     assert set(reasons) == {"Huge page", "broken.pdf"}, reasons  # "Broken page" is recovered
     assert "PDF" in reasons["broken.pdf"]
@@ -270,12 +257,12 @@ def test_unknown_space_empty_space_and_unknown_page(
     emu, url = site
     source = connect(svc, emu, url)
     with pytest.raises(NotFoundError, match="NOPE"):
-        run(svc, source, ImportTarget.space("NOPE"))
-    empty = run(svc, source, ImportTarget.space("EMPTY"))
+        run_import(svc, source, ImportTarget.space("NOPE"))
+    empty = run_import(svc, source, ImportTarget.space("EMPTY"))
     assert empty.ok
     assert empty.run.counts["seen"] == 0
     with pytest.raises(NotFoundError, match="999999"):
-        run(svc, source, ImportTarget.page("999999"))
+        run_import(svc, source, ImportTarget.page("999999"))
     assert svc.store.count_documents() == 0
     assert svc.store.folders() == []  # a failed import leaves no folders behind
 
@@ -296,7 +283,7 @@ def test_a_new_attachment_version_reimports_only_that_file(
 ) -> None:
     emu, url = site
     source = connect(svc, emu, url)
-    run(svc, source, ImportTarget.space("ENG"))
+    run_import(svc, source, ImportTarget.space("ENG"))
     page = pages(svc, "ENG")["CI pipeline"]
     text = b"# CI stages\n\nThe nightly mutation-testing stage belongs to Team Platform.\n"
 
@@ -305,7 +292,7 @@ def test_a_new_attachment_version_reimports_only_that_file(
             await client.upload_attachment(page.external_id, "ci-stages.md", text)
 
     asyncio.run(attach())
-    again = run(svc, source, ImportTarget.space("ENG"))
+    again = run_import(svc, source, ImportTarget.space("ENG"))
     assert again.run.counts["attachments_updated"] == 1
     assert again.run.counts["updated"] == 0
     hits = svc.search("nightly mutation-testing stage", k=1)

@@ -3,12 +3,12 @@ listing) and by a page (its own comment listings) alike, and re-imported when re
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import sqlalchemy as sa
-from ingest_kit import admin_credential
+from ingest_kit import run_import
+from sync_kit import connect
 
 from radex.app import Services
 from radex.confluence.emulator.app import Emulator
@@ -21,16 +21,8 @@ from radex.types import Document
 PAGE = "Deployment windows and change freezes"
 
 
-def connect(svc: Services, emu: Emulator, url: str) -> SourceRecord:
-    return asyncio.run(svc.sources.connect("test", url, admin_credential(emu)))
-
-
 def run(svc: Services, source: SourceRecord, target: ImportTarget) -> ImportReport:
-    async def go() -> ImportReport:
-        async with svc.sources.open(source) as client:
-            return await svc.importer(source, client).run(target)
-
-    report = asyncio.run(go())
+    report = run_import(svc, source, target)
     assert report.ok, report.failures
     return report
 

@@ -357,12 +357,30 @@ class Extras:
 
 @dataclass(frozen=True)
 class _Anchor:
-    """What an inline comment is anchored to, as its document shows and hashes it."""
+    """What an inline comment is anchored to (``facts``: location, selection, resolution; none
+    for a footer comment), and how its document shows and hashes it."""
 
-    key: str = ""  # added to the body's hash (empty for footer comments: hashes unchanged)
-    heading: str = ""  # after "<who>, <date>"
-    quote: str = ""  # the highlighted passage, quoted, before the body
     facts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Added to the body's hash (empty for footer comments: their hashes are unchanged)."""
+        return "\x00" + json.dumps(self.facts, sort_keys=True) if self.facts else ""
+
+    @property
+    def heading(self) -> str:
+        """What follows "<who>, <date>" in the document."""
+        if not self.facts:
+            return ""
+        resolution = self.facts["resolution"]
+        state = f" ({resolution})" if resolution in ("resolved", "dangling") else ""
+        return f", inline{state}" + (", on the passage" if self.facts["selection"] else "")
+
+    @property
+    def quote(self) -> str:
+        """The highlighted passage, quoted, before the body."""
+        selection = self.facts.get("selection")
+        return f"> {escape_line_start(escape(selection))}\n\n" if selection else ""
 
 
 def _anchor(comment: Comment) -> _Anchor:
@@ -371,11 +389,7 @@ def _anchor(comment: Comment) -> _Anchor:
         return _Anchor()
     selection = " ".join((comment.selection or "").split())
     resolution = comment.resolution or ""
-    facts = {"location": "inline", "selection": selection, "resolution": resolution}
-    state = f" ({resolution})" if resolution in ("resolved", "dangling") else ""
-    heading = f", inline{state}" + (", on the passage" if selection else "")
-    quote = f"> {escape_line_start(escape(selection))}\n\n" if selection else ""
-    return _Anchor("\x00" + json.dumps(facts, sort_keys=True), heading, quote, facts)
+    return _Anchor({"location": "inline", "selection": selection, "resolution": resolution})
 
 
 def _too_large(size: int, limit: int) -> str:
